@@ -1,0 +1,1 @@
+"""Tests for observatory.meta: the metadata store on SQLite and PostgreSQL."""
