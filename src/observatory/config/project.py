@@ -104,7 +104,9 @@ def _describe(error: Any) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _validate(model: type[BaseModel], data: Any, file: Path, lines: dict[Location, int]) -> tuple[Any, list[ConfigIssue]]:
+def _validate(
+    model: type[BaseModel], data: Any, file: Path, lines: dict[Location, int]
+) -> tuple[Any, list[ConfigIssue]]:
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
@@ -132,7 +134,9 @@ def load_project(root: Path) -> Project:
     root = root.resolve()
     project_file = root / PROJECT_FILE
     if not project_file.is_file():
-        raise NotFoundError(f"{root} is not an Observatory project: {PROJECT_FILE} is missing (run `observatory init {root}`)")
+        raise NotFoundError(
+            f"{root} is not an Observatory project: {PROJECT_FILE} is missing (run `observatory init {root}`)"
+        )
     issues: list[ConfigIssue] = []
     spec: ProjectSpec | None = None
     read = _read(project_file, issues)
@@ -151,7 +155,9 @@ def load_project(root: Path) -> Project:
         if source_spec is None:
             continue
         if source_spec.name != file.stem:
-            issues.append(ConfigIssue(str(file), line_for(lines, ("name",)), "name", f"must match the file name {file.stem!r}"))
+            issues.append(
+                ConfigIssue(str(file), line_for(lines, ("name",)), "name", f"must match the file name {file.stem!r}")
+            )
             continue
         datasets = {
             name: Dataset(source_spec.name, name, ds, (root / ds.path) if ds.path else None)

@@ -17,10 +17,10 @@ def open_engine(project: Project) -> Engine:
         from observatory.engine.spark_engine import SparkEngine
     except ImportError as exc:
         raise EngineError(
-            "engine: spark needs the optional extra: pip install 'observatory[spark]' "
-            f"(import failed: {exc})"
+            f"engine: spark needs the optional extra: pip install 'observatory[spark]' (import failed: {exc})"
         ) from exc
-    return SparkEngine.for_project(project)
+    engine: Engine = SparkEngine.for_project(project)
+    return engine
 
 
 __all__ = ["LAYERS", "Engine", "Published", "Staging", "open_engine", "qualified"]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import duckdb
     import ibis
     import pyarrow as pa
+    from ibis.expr.types import Table
 
 LAYERS: tuple[str, ...] = ("raw", "standard", "linked", "governed", "published")
 REJECTS_TABLE = "_rejects"
@@ -72,7 +73,7 @@ class Engine(ABC):
         """The Ibis backend over this warehouse, for portable transforms."""
 
     @abstractmethod
-    def table(self, layer: str, name: str) -> ibis.Table:
+    def table(self, layer: str, name: str) -> Table:
         """An Ibis table expression for ``layer.name`` (table or view)."""
 
     @abstractmethod
@@ -94,15 +95,19 @@ class Engine(ABC):
         """
 
     @abstractmethod
+    def count_rows(self, layer: str, name: str) -> int:
+        """The number of rows in ``layer.name``."""
+
+    @abstractmethod
     def current_table(self, layer: str, view: str) -> str | None:
         """The versioned table the view ``layer.view`` currently points at, if any."""
 
     @abstractmethod
-    def materialise(self, layer: str, name: str, expr: ibis.Table) -> int:
+    def materialise(self, layer: str, name: str, expr: Table) -> int:
         """Write an Ibis expression as table ``layer.name`` (replacing it); return its row count."""
 
     @abstractmethod
-    def to_arrow(self, expr: ibis.Table) -> pa.Table:
+    def to_arrow(self, expr: Table) -> pa.Table:
         """Execute ``expr`` and return the result as Arrow (for small results only)."""
 
     @abstractmethod

@@ -7,12 +7,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import ibis
-import pyarrow as pa
 
 from observatory.engine.base import CELL_ERRORS_TABLE, LAYERS, REJECTS_TABLE, Engine, Published, Staging, qualified
 from observatory.errors import EngineError
+
+if TYPE_CHECKING:
+    import ibis
+    import pyarrow as pa
+    from ibis.expr.types import Table
 
 VERSIONS_TABLE = "main._versions"
 
@@ -54,10 +59,12 @@ class DuckDBEngine(Engine):
     @property
     def ibis(self) -> ibis.BaseBackend:
         if self._ibis is None:
+            import ibis
+
             self._ibis = ibis.duckdb.from_connection(self.connection)
         return self._ibis
 
-    def table(self, layer: str, name: str) -> ibis.Table:
+    def table(self, layer: str, name: str) -> Table:
         return self.ibis.table(name, database=layer)
 
     def list_tables(self, layer: str) -> list[str]:
@@ -94,9 +101,7 @@ class DuckDBEngine(Engine):
                 [load_id, file],
             )
             con.execute(f"CREATE OR REPLACE VIEW {qualified(layer, view)} AS SELECT * FROM {stage.data}")
-            con.execute(
-                f"INSERT OR REPLACE INTO {VERSIONS_TABLE} VALUES (?, ?, ?, ?)", [layer, view, table, load_id]
-            )
+            con.execute(f"INSERT OR REPLACE INTO {VERSIONS_TABLE} VALUES (?, ?, ?, ?)", [layer, view, table, load_id])
             loaded = _scalar(con, f"SELECT count(*) FROM {stage.data}")
             rejected = _scalar(con, f"SELECT count(*) FROM {stage.rejects}")
             con.execute(f"DROP TABLE {stage.rejects}")
@@ -107,22 +112,26 @@ class DuckDBEngine(Engine):
             raise
         self.last_published = Published(table, loaded, rejected)
 
+    def count_rows(self, layer: str, name: str) -> int:
+        return _scalar(self.connection, f"SELECT count(*) FROM {qualified(layer, name)}")
+
     def current_table(self, layer: str, view: str) -> str | None:
         row = self.connection.execute(
             f"SELECT table_name FROM {VERSIONS_TABLE} WHERE layer = ? AND view_name = ?", [layer, view]
         ).fetchone()
         return str(row[0]) if row else None
 
-    def materialise(self, layer: str, name: str, expr: ibis.Table) -> int:
-        self.ibis.create_table(name, obj=expr, database=layer, overwrite=True)  # type: ignore[attr-defined]
+    def materialise(self, layer: str, name: str, expr: Table) -> int:
+        self.ibis.create_table(name, obj=expr, database=layer, overwrite=True)
         return _scalar(self.connection, f"SELECT count(*) FROM {qualified(layer, name)}")
 
-    def to_arrow(self, expr: ibis.Table) -> pa.Table:
+    def to_arrow(self, expr: Table) -> pa.Table:
         return expr.to_pyarrow()
 
     def _side_table(self, layer: str, table: str, load_id: int) -> list[dict[str, Any]]:
         cursor = self.connection.execute(
-            f"SELECT * EXCLUDE (load_id, file) FROM {qualified(layer, table)} WHERE load_id = ? ORDER BY line", [load_id]
+            f"SELECT * EXCLUDE (load_id, file) FROM {qualified(layer, table)} WHERE load_id = ? ORDER BY line",
+            [load_id],
         )
         names = [d[0] for d in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -114,8 +114,9 @@ class CsvReader:
             for c in columns
         )
         inside = _count(con, f"SELECT {embedded} FROM {staging.data}")
-        inside += _count(con, f"SELECT coalesce(sum(length(raw) - length(replace(raw, chr(10), ''))), 0) "
-                              f"FROM {staging.rejects}")
+        inside += _count(
+            con, f"SELECT coalesce(sum(length(raw) - length(replace(raw, chr(10), ''))), 0) FROM {staging.rejects}"
+        )
         return max(spare - inside, 0)
 
 
@@ -178,7 +179,9 @@ def _drop_empty_trailing_columns(staging: Staging, layout: Layout) -> list[str]:
         name = layout.columns[index]
         if not layout.unnamed or not layout.unnamed[index]:
             break
-        values = _count(staging.connection, f"SELECT count(*) FROM {staging.data} WHERE coalesce({identifier(name)}, '') <> ''")
+        values = _count(
+            staging.connection, f"SELECT count(*) FROM {staging.data} WHERE coalesce({identifier(name)}, '') <> ''"
+        )
         if values:
             break
         staging.connection.execute(f"ALTER TABLE {staging.data} DROP COLUMN {identifier(name)}")

@@ -131,8 +131,7 @@ def _choose(
 
 def _undecodable(path: Path, failure: _Failure, encoding: str) -> EncodingError:
     return EncodingError(
-        f"byte {failure.offset} does not decode as {encoding} (bytes {failure.snippet!r}); "
-        "nothing was loaded",
+        f"byte {failure.offset} does not decode as {encoding} (bytes {failure.snippet!r}); nothing was loaded",
         file=str(path),
         line=failure.line,
     )

@@ -31,17 +31,19 @@ def format_of(path: Path | None, spec: DatasetSpec) -> str:
     found = EXTENSIONS.get(path.suffix.lower())
     if found is None:
         known = ", ".join(sorted(EXTENSIONS))
-        raise IngestError(f"cannot tell the format from the extension {path.suffix!r} (known: {known}); "
-                          "set 'format' in the source YAML", file=str(path))
+        raise IngestError(
+            f"cannot tell the format from the extension {path.suffix!r} (known: {known}); "
+            "set 'format' in the source YAML",
+            file=str(path),
+        )
     return found
 
 
 def reader_for(path: Path | None, spec: DatasetSpec) -> Reader:
     """A reader for one dataset."""
     kind = format_of(path, spec)
-    if kind != "sql":
-        if path is None or not path.is_file():
-            raise IngestError("file not found", file=str(path))
+    if kind != "sql" and (path is None or not path.is_file()):
+        raise IngestError("file not found", file=str(path))
     if kind == "csv":
         assert path is not None
         return CsvReader(path, spec)

@@ -86,6 +86,9 @@ def recover_interrupted_loads(obs: Observatory) -> list[int]:
             committed = obs.engine.current_table(LAYER, view) == load.table_name
             if committed:
                 _make_current(session, load)
+                load.rows_loaded = obs.engine.count_rows(LAYER, load.table_name)
+                load.rows_rejected = len(obs.engine.rejects(LAYER, load.id))
+                load.rows_read = load.rows_loaded + load.rows_rejected
             load.status = "loaded" if committed else "failed"
             load.error = None if committed else "interrupted: the process ended before the load committed"
             load.finished_at = load.finished_at or _now()
@@ -122,8 +125,9 @@ def ingest_dataset(obs: Observatory, dataset: Dataset, *, force: bool = False) -
     return _ingest(obs, dataset.source, dataset.name, reader, location, force=force)
 
 
-def ingest_path(obs: Observatory, path: Path, *, dataset: str | None = None, force: bool = False,
-                spec: DatasetSpec | None = None) -> LoadResult:
+def ingest_path(
+    obs: Observatory, path: Path, *, dataset: str | None = None, force: bool = False, spec: DatasetSpec | None = None
+) -> LoadResult:
     """Load one file ad hoc into ``raw.adhoc__NAME``, everything detected."""
     name = dataset or adhoc_name(path)
     spec = spec or DatasetSpec(path=str(path))
@@ -140,16 +144,30 @@ def adhoc_name(path: Path) -> str:
 def _ingest(obs: Observatory, source: str, dataset: str, reader: Reader, location: str, *, force: bool) -> LoadResult:
     recover_interrupted_loads(obs)
     started = time.perf_counter()
-    detection = reader.detect()
+    try:
+        detection = reader.detect()
+    except ObservatoryError as exc:
+        load_id, run_id = _start(obs, source, dataset, location, {"format": getattr(reader, "format", "?")})
+        _finish_failed(obs, load_id, run_id, exc)
+        raise
     sha = detection.get("sha256")
     file_name = Path(location).name
     current = current_load(obs, source, dataset)
     if sha and current is not None and current.sha256 == sha and not force:
         log.info("load.unchanged", source=source, dataset=dataset, load_id=current.id)
-        return LoadResult(source, dataset, "unchanged", current.id, current.table_name, location,
-                          rows_read=current.rows_read or 0, rows_loaded=current.rows_loaded or 0,
-                          rows_rejected=current.rows_rejected or 0, encoding=current.encoding,
-                          detection=current.detection)
+        return LoadResult(
+            source,
+            dataset,
+            "unchanged",
+            current.id,
+            current.table_name,
+            location,
+            rows_read=current.rows_read or 0,
+            rows_loaded=current.rows_loaded or 0,
+            rows_rejected=current.rows_rejected or 0,
+            encoding=current.encoding,
+            detection=current.detection,
+        )
     load_id, run_id = _start(obs, source, dataset, location, detection)
     view = f"{source}__{dataset}"
     table = f"{view}__load{load_id}"
@@ -167,18 +185,37 @@ def _ingest(obs: Observatory, source: str, dataset: str, reader: Reader, locatio
     published = obs.engine.last_published
     assert published is not None
     if published.rows_loaded + published.rows_rejected != result.rows_read:
-        raise IngestError(f"row accounting failed: read {result.rows_read}, loaded {published.rows_loaded}, "
-                          f"rejected {published.rows_rejected}", file=location)
+        raise IngestError(
+            f"row accounting failed: read {result.rows_read}, loaded {published.rows_loaded}, "
+            f"rejected {published.rows_rejected}",
+            file=location,
+        )
     outcome = LoadResult(
-        source, dataset, "loaded", load_id, table, location,
-        rows_read=result.rows_read, rows_loaded=published.rows_loaded, rows_rejected=published.rows_rejected,
-        blank_rows_dropped=result.blank_rows_dropped, empty_columns_dropped=len(result.empty_columns_dropped),
-        encoding=result.detection.get("encoding"), seconds=round(time.perf_counter() - started, 3),
+        source,
+        dataset,
+        "loaded",
+        load_id,
+        table,
+        location,
+        rows_read=result.rows_read,
+        rows_loaded=published.rows_loaded,
+        rows_rejected=published.rows_rejected,
+        blank_rows_dropped=result.blank_rows_dropped,
+        empty_columns_dropped=len(result.empty_columns_dropped),
+        encoding=result.detection.get("encoding"),
+        seconds=round(time.perf_counter() - started, 3),
         detection=result.detection,
     )
     _finish_loaded(obs, load_id, run_id, outcome, result)
-    log.info("load.done", source=source, dataset=dataset, load_id=load_id, rows=outcome.rows_loaded,
-             rejected=outcome.rows_rejected, seconds=outcome.seconds)
+    log.info(
+        "load.done",
+        source=source,
+        dataset=dataset,
+        load_id=load_id,
+        rows=outcome.rows_loaded,
+        rejected=outcome.rows_rejected,
+        seconds=outcome.seconds,
+    )
     return outcome
 
 
@@ -199,15 +236,36 @@ def _check_counts(staging: Staging, result: StageResult, location: str) -> None:
 def _start(obs: Observatory, source: str, dataset: str, location: str, detection: dict[str, Any]) -> tuple[int, int]:
     node = f"dataset.{source}.{dataset}"
     with obs.meta.session() as session:
-        run = Run(kind="load", node_id=node, status="running", started_at=_now(), inputs=[f"file:{location}"],
-                  outputs=[f"raw.{source}__{dataset}"], version=__version__, engine=obs.engine.name)
+        run = Run(
+            kind="load",
+            node_id=node,
+            status="running",
+            started_at=_now(),
+            inputs=[f"file:{location}"],
+            outputs=[f"raw.{source}__{dataset}"],
+            version=__version__,
+            engine=obs.engine.name,
+        )
         session.add(run)
         session.flush()
-        load = Load(run_id=run.id, source=source, dataset=dataset, file_name=Path(location).name, file_path=location,
-                    sha256=detection.get("sha256") or "", size_bytes=detection.get("size_bytes") or 0,
-                    format=detection.get("format", "?"), encoding=detection.get("encoding"), detection=detection,
-                    table_name="", status="running", is_current=False, started_at=_now(), pid=os.getpid(),
-                    host=socket.gethostname())
+        load = Load(
+            run_id=run.id,
+            source=source,
+            dataset=dataset,
+            file_name=Path(location).name,
+            file_path=location,
+            sha256=detection.get("sha256") or "",
+            size_bytes=detection.get("size_bytes") or 0,
+            format=detection.get("format", "?"),
+            encoding=detection.get("encoding"),
+            detection=detection,
+            table_name="",
+            status="running",
+            is_current=False,
+            started_at=_now(),
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
         session.add(load)
         session.flush()
         load.table_name = f"{source}__{dataset}__load{load.id}"
@@ -227,8 +285,11 @@ def _finish_loaded(obs: Observatory, load_id: int, run_id: int, outcome: LoadRes
         load.blank_rows_dropped = outcome.blank_rows_dropped
         load.empty_columns_dropped = outcome.empty_columns_dropped
         load.encoding = outcome.encoding
-        load.detection = {**result.detection, "columns": result.columns,
-                          "empty_columns_dropped": result.empty_columns_dropped}
+        load.detection = {
+            **result.detection,
+            "columns": result.columns,
+            "empty_columns_dropped": result.empty_columns_dropped,
+        }
         load.finished_at = run.finished_at = _now()
         run.status = "succeeded"
         run.rows_out = outcome.rows_loaded

@@ -1,0 +1,255 @@
+"""The ``observatory`` command. Commands are thin: they call the packages and print the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from observatory import __version__
+from observatory.build import build as run_build
+from observatory.cli.output import console, emit, user_errors
+from observatory.cli.render import render_inspect, render_load, render_status
+from observatory.config import DatasetSpec
+from observatory.config.scaffold import init_project
+from observatory.ingest.inspect import inspect_file
+from observatory.ingest.loads import LoadResult, ingest_dataset, ingest_path
+from observatory.ingest.status import project_status
+from observatory.logs import configure_logging
+from observatory.platform import Observatory
+
+app = typer.Typer(
+    name="observatory",
+    help="Observatory: one governed place for a council's data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ProjectOption = Annotated[
+    Path, typer.Option("--project", "-p", envvar="OBSERVATORY_PROJECT", help="Project folder.", show_default=True)
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+SheetOption = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet: a name or a 0-based index.")]
+
+
+def _sheet(value: str | None) -> str | int | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@app.callback()
+def _main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
+    configure_logging(verbose)
+
+
+@app.command()
+def version() -> None:
+    """Print the Observatory version."""
+    console.print(__version__)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
+    name: Annotated[str | None, typer.Option(help="Project name (default: the folder name).")] = None,
+) -> None:
+    """Create a working, empty project: observatory.yml, sources/, data/."""
+    with user_errors():
+        root = init_project(directory, name)
+        Observatory.open(root).close()
+    console.print(f"Created an empty project in {root}. Add sources/NAME.yml, then run: observatory -p {root} build")
+
+
+@app.command()
+def generate(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the demo council project into.")],
+    residents: Annotated[int, typer.Option(help="Number of residents.", min=100)] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 42,
+    as_json: JsonOption = False,
+) -> None:
+    """Write Demo County Council's source extracts, project files and ground truth."""
+    from observatory.demo import generate as generate_council
+
+    with user_errors(as_json), _progress() as progress:
+        task = progress.add_task("Generating residents", total=residents)
+        summary = generate_council(
+            directory,
+            residents=residents,
+            seed=seed,
+            progress=lambda done, total: progress.update(task, completed=done),
+        )
+    data = summary.to_dict()
+    emit(
+        data,
+        as_json,
+        lambda: console.print(
+            f"Wrote {data['residents']:,} residents in {data['households']:,} households to {directory} "
+            f"in {data['seconds']:.1f} s ({len(data['files'])} files)."
+        ),
+    )
+
+
+@app.command()
+def ingest(
+    target: Annotated[
+        str | None, typer.Argument(help="SOURCE, SOURCE.DATASET or a file PATH (ad hoc). Default: all.")
+    ] = None,
+    project: ProjectOption = Path(),
+    force: Annotated[bool, typer.Option("--force", help="Load even if the file is unchanged.")] = False,
+    sheet: SheetOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load sources into the raw layer as new versions (a file already loaded is skipped)."""
+    results: list[LoadResult] = []
+    with user_errors(as_json), Observatory.open(project) as obs:
+        path = Path(target) if target else None
+        if path is not None and path.is_file():
+            spec = DatasetSpec(path=str(path), sheet=_sheet(sheet))
+            results.append(ingest_path(obs, path, force=force, spec=spec))
+        else:
+            if target and "." not in target and target in obs.project.sources:
+                datasets = list(obs.project.sources[target].datasets.values())
+            elif target:
+                datasets = [obs.project.dataset(target)]
+            else:
+                datasets = obs.project.all_datasets()
+            for dataset in datasets:
+                results.append(ingest_dataset(obs, dataset, force=force))
+    emit([r.to_dict() for r in results], as_json, lambda: _render_loads(results))
+
+
+def _render_loads(results: list[LoadResult]) -> None:
+    for result in results:
+        render_load(result)
+
+
+@app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="A file to examine.", exists=True, dir_okay=False)],
+    sheet: SheetOption = None,
+    header_row: Annotated[str, typer.Option(help="'auto', 'none' or the 1-based header line.")] = "auto",
+    encoding: Annotated[str, typer.Option(help="auto, utf-8, utf-8-sig, windows-1252 or latin-1.")] = "auto",
+    as_json: JsonOption = False,
+) -> None:
+    """Detect a file's encoding, delimiter, header row, columns, row counts and problems; load nothing."""
+    with user_errors(as_json):
+        from pydantic import ValidationError
+
+        try:
+            spec = DatasetSpec.model_validate(
+                {
+                    "path": str(path),
+                    "sheet": _sheet(sheet),
+                    "encoding": encoding,
+                    "header_row": int(header_row) if header_row.isdigit() else header_row,
+                }
+            )
+        except ValidationError as exc:
+            raise typer.BadParameter(str(exc.errors()[0]["msg"])) from exc
+        report = inspect_file(path, spec)
+    emit(report, as_json, lambda: render_inspect(report))
+
+
+@app.command()
+def build(
+    project: ProjectOption = Path(),
+    force: Annotated[bool, typer.Option("--force", help="Reload files even if unchanged.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run every pipeline stage that exists so far (today: ingest of every configured dataset)."""
+    with user_errors(as_json), Observatory.open(project) as obs, _progress() as progress:
+        task = progress.add_task("Building", total=len(obs.project.all_datasets()))
+
+        def step(name: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, description=f"Loading {name}")
+
+        report = run_build(obs, force=force, progress=step)
+    emit(report.to_dict(), as_json, lambda: _render_build(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _render_build(report: object) -> None:
+    from observatory.build import BuildReport
+
+    assert isinstance(report, BuildReport)
+    for load in report.loads:
+        state = (
+            "unchanged" if load.status == "unchanged" else f"{load.rows_loaded:,} rows, {load.rows_rejected:,} rejected"
+        )
+        console.print(f"  {load.source}.{load.dataset}: {state}")
+    for failure in report.failures:
+        console.print(f"  [red]{failure['dataset']}: failed[/]: {failure['error']}", highlight=False)
+    console.print(f"Build {'finished' if report.ok else 'had failures'} in {report.seconds:.1f} s.")
+
+
+@app.command()
+def status(project: ProjectOption = Path(), as_json: JsonOption = False) -> None:
+    """Show sources, current loads, row counts, rejects and failed attempts."""
+    with user_errors(as_json), Observatory.open(project) as obs:
+        data = project_status(obs)
+    emit(data, as_json, lambda: render_status(data))
+
+
+@app.command()
+def serve(
+    project: ProjectOption = Path(),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the web pages and the JSON API."""
+    with user_errors(), Observatory.open(project) as obs:
+        _serve(obs, host, port)
+
+
+def _serve(obs: Observatory, host: str, port: int) -> None:
+    import uvicorn
+
+    from observatory.web.app import create_app
+
+    console.print(f"Serving {obs.project.spec.name} on http://{host}:{port}/ (Ctrl+C to stop)")
+    uvicorn.run(create_app(obs), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo council project.")] = Path("demo-council"),
+    residents: Annotated[int, typer.Option(help="Number of residents.", min=100)] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only; do not start the web server.")] = False,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Generate Demo County Council (if not there yet), build it and serve it."""
+    from observatory.config import PROJECT_FILE
+
+    if not (directory / PROJECT_FILE).exists():
+        generate(directory, residents=residents, seed=seed, as_json=False)
+    with user_errors(), Observatory.open(directory) as obs:
+        with _progress() as progress:
+            task = progress.add_task("Building", total=len(obs.project.all_datasets()))
+            report = run_build(
+                obs,
+                progress=lambda name, done, total: progress.update(task, completed=done, description=f"Loading {name}"),
+            )
+        _render_build(report)
+        render_status(project_status(obs))
+        if not report.ok:
+            raise typer.Exit(1)
+        if not no_serve:
+            _serve(obs, host, port)
