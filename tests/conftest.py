@@ -10,6 +10,8 @@ import pytest
 
 from observatory import Observatory
 
+pytest_plugins = ["tests.support.fixtures"]
+
 IN_CI = os.environ.get("CI") == "true"
 REALDATA = Path(os.environ.get("OBSERVATORY_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata"))
 

@@ -92,5 +92,5 @@ def test_unknown_dataset_names_the_choices(tmp_path: Path) -> None:
 
 
 def test_missing_project_file(tmp_path: Path) -> None:
-    with pytest.raises(NotFoundError, match="observatory.yml is missing"):
+    with pytest.raises(NotFoundError, match=r"observatory\.yml is missing"):
         load_project(tmp_path)

@@ -115,7 +115,7 @@ def test_migrate_from_empty_creates_the_model_tables(store: MetaStore) -> None:
     store.migrate()
 
     assert _tables(store) == MODEL_TABLES | {"alembic_version"}
-    assert MODEL_TABLES == set(Base.metadata.tables)
+    assert set(Base.metadata.tables) == MODEL_TABLES
 
 
 def test_migrate_is_idempotent(store: MetaStore, meta_url: str) -> None:
@@ -249,8 +249,11 @@ def test_json_defaults_are_empty_containers(migrated: MetaStore) -> None:
     ids=["utc", "bst", "fold", "minus5", "plus0530"],
 )
 def test_timezone_aware_datetimes_round_trip(migrated: MetaStore, moment: datetime) -> None:
+    # Arithmetic and comparison in UTC: Python adds timedeltas to wall-clock time (dropping ``fold``)
+    # and never calls datetimes in different zones equal when one is in a fold (PEP 495).
+    instant = moment.astimezone(UTC)
     with migrated.session() as session:
-        run = _run(started_at=moment, finished_at=moment + timedelta(seconds=1))
+        run = _run(started_at=moment, finished_at=(instant + timedelta(seconds=1)).astimezone(moment.tzinfo))
         session.add(run)
         session.flush()
         run_id = run.id
@@ -258,20 +261,21 @@ def test_timezone_aware_datetimes_round_trip(migrated: MetaStore, moment: dateti
     with migrated.session() as session:
         got = session.get(Run, run_id)
         assert got is not None
-        assert got.started_at.tzinfo is not None, "an aware datetime came back naive"
-        assert got.started_at == moment  # the same instant
+        assert got.started_at.utcoffset() is not None, "an aware datetime came back naive"
+        assert got.started_at == instant
+        assert got.started_at.timestamp() == moment.timestamp()
         assert got.finished_at is not None
         assert got.finished_at - got.started_at == timedelta(seconds=1)
-        # ordering and filtering by time happen in the database, on instants
-        later = session.scalars(select(Run).where(Run.started_at > moment - timedelta(microseconds=1))).all()
-        assert [r.id for r in later] == [run_id]
-        assert not session.scalars(select(Run).where(Run.started_at > moment)).all()
+        # filtering by time happens in the database, and must work on instants, whatever the zone written
+        around = select(Run.id).where(Run.started_at > instant - timedelta(microseconds=1))
+        assert session.scalars(around.where(Run.started_at < instant + timedelta(microseconds=1))).all() == [run_id]
+        assert session.scalars(select(Run.id).where(Run.started_at > instant)).all() == []
 
 
 def test_naive_datetimes_are_refused(migrated: MetaStore) -> None:
     """A naive datetime has no instant; storing it would silently pick one."""
     with pytest.raises(StatementError, match="timezone-aware"), migrated.session() as session:
-        session.add(_run(started_at=datetime(2026, 7, 1, 12, 0)))  # noqa: DTZ001
+        session.add(_run(started_at=datetime(2026, 7, 1, 12, 0)))
         session.flush()
 
 
@@ -287,7 +291,7 @@ def test_load_needs_an_existing_run(migrated: MetaStore) -> None:
 # --- transactions -------------------------------------------------------------------------------
 
 
-class Boom(Exception):
+class BoomError(Exception):
     pass
 
 
@@ -295,13 +299,13 @@ def test_a_session_that_raises_rolls_back(migrated: MetaStore) -> None:
     with migrated.session() as session:
         session.add(_run(node_id="dataset.kept"))
 
-    with pytest.raises(Boom), migrated.session() as session:
+    with pytest.raises(BoomError), migrated.session() as session:
         run = _run(node_id="dataset.lost")
         session.add(run)
         session.flush()  # the rows reach the database inside the transaction ...
         session.add(_load(run))
         session.flush()
-        raise Boom  # ... and must be gone afterwards
+        raise BoomError  # ... and must be gone afterwards
 
     with migrated.session() as session:
         assert session.scalars(select(Run.node_id)).all() == ["dataset.kept"]

@@ -75,7 +75,7 @@ def _version_key(path: str) -> tuple[int, ...]:
 
 
 def find_postgres_bindir() -> Path | None:
-    """The folder holding ``initdb`` and ``pg_ctl``: ``pg_config --bindir``, else the newest ``/usr/lib/postgresql/*/bin``.
+    """The folder with ``initdb`` and ``pg_ctl``: ``pg_config --bindir``, else the newest /usr/lib/postgresql/*/bin.
 
     On Debian ``pg_config`` may come from ``libpq-dev`` and report ``/usr/bin``, which has no
     ``initdb``; each candidate is therefore checked for the server binaries.

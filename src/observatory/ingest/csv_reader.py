@@ -9,6 +9,7 @@ UTF-8 first, strictly.
 from __future__ import annotations
 
 import codecs
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from observatory.config import DatasetSpec
 from observatory.engine import Staging
 from observatory.errors import IngestError
 from observatory.ingest.encoding import FileScan, scan_file, transcode_to_utf8
-from observatory.ingest.layout import Layout, find_layout
+from observatory.ingest.layout import Layout, find_layout, parse_sample
 from observatory.ingest.sql_text import identifier, literal
 from observatory.ingest.staged import StageResult
 
@@ -38,13 +39,16 @@ class CsvReader:
         return scan_file(self.path, self.spec.encoding)
 
     @cached_property
-    def layout(self) -> Layout:
+    def sample(self) -> str:
+        """The first megabyte, decoded."""
         with self.path.open("rb") as handle:
             sample = handle.read(SAMPLE_BYTES)
-        codec = "utf-8-sig" if self.scan.encoding == "utf-8-sig" else self.scan.encoding
-        text = codecs.getincrementaldecoder(codec)("strict").decode(sample, final=False)
+        return codecs.getincrementaldecoder(self.scan.encoding)("strict").decode(sample, final=False)
+
+    @cached_property
+    def layout(self) -> Layout:
         layout = find_layout(
-            text,
+            self.sample,
             delimiter=self.spec.delimiter,
             header_row=self.spec.header_row,
             header_rows=self.spec.header_rows,
@@ -78,7 +82,8 @@ class CsvReader:
             source = workdir / f"{self.path.stem}.utf8.csv"
             transcode_to_utf8(self.path, self.scan.encoding, source)
         columns = "{" + ", ".join(f"{literal(name)}: 'VARCHAR'" for name in layout.columns) + "}"
-        skip = layout.data_start_line - 1
+        # DuckDB's ``skip`` counts records (a quoted caption may span lines; blank lines count), not lines
+        skip = sum(1 for line, _ in parse_sample(self.sample, layout.delimiter) if line < layout.data_start_line)
         con.execute(
             f"CREATE TABLE {staging.data} AS SELECT * FROM read_csv({literal(str(source))}, "
             f"columns = {columns}, header = false, skip = {skip}, delim = {literal(layout.delimiter)}, "
@@ -89,7 +94,7 @@ class CsvReader:
         rejected = _copy_rejects(staging, source)
         staged = _count(con, f"SELECT count(*) FROM {staging.data}")
         blank_rows = _drop_blank_rows(staging, layout.columns)
-        blank_lines = self._blank_lines(staging, layout.columns, skip, staged + rejected)
+        blank_lines = self._blank_lines(staging, layout.columns, layout.data_start_line - 1, staged + rejected)
         dropped = _drop_empty_trailing_columns(staging, layout)
         detection = self.detect()
         if blank_lines:
@@ -102,10 +107,10 @@ class CsvReader:
             detection=detection,
         )
 
-    def _blank_lines(self, staging: Staging, columns: list[str], skip: int, records: int) -> int:
+    def _blank_lines(self, staging: Staging, columns: list[str], lines_before_data: int, records: int) -> int:
         """Empty lines the parser skipped, from the file's newline count (exact, cheap when there are none)."""
         newlines = self.scan.newlines + (0 if self.scan.ends_with_newline else 1)
-        spare = newlines - skip - records
+        spare = newlines - lines_before_data - records
         if spare <= 0:
             return 0
         con = staging.connection
@@ -128,24 +133,42 @@ def _count(con: Any, sql: str) -> int:
 def _copy_rejects(staging: Staging, source: Path) -> int:
     """Move DuckDB's rejected lines into the staging rejects table with physical line numbers."""
     con = staging.connection
+    # DuckDB reports one error per missing column; the first (lowest column) says how many fields were found
     rows = con.execute(
-        "SELECT line_byte_position, string_agg(DISTINCT error_type || ': ' || error_message, '; '), "
+        "SELECT line_byte_position, arg_min(error_type, column_idx), arg_min(error_message, column_idx), "
         f"any_value(csv_line) FROM {staging.rejects}_errors GROUP BY line_byte_position ORDER BY line_byte_position"
     ).fetchall()
     con.execute(f"DROP TABLE {staging.rejects}_errors")
     con.execute(f"DROP TABLE {staging.rejects}_scans")
     if not rows:
         return 0
-    lines = physical_lines(source, [int(row[0]) - 1 for row in rows])
+    starts, texts = [], []
+    for position, _, _, raw in rows:
+        text = str(raw or "")
+        stripped = text.lstrip("\r\n")  # in CRLF files DuckDB starts the line at the previous line's "\n"
+        starts.append(int(position) - 1 + len(text) - len(stripped))
+        texts.append(stripped)
+    lines = physical_lines(source, starts)
     con.executemany(
         f"INSERT INTO {staging.rejects} VALUES (?, ?, ?)",
-        [(line, _reason(str(reason)), raw) for line, (_, reason, raw) in zip(lines, rows, strict=True)],
+        [
+            (line, reason(str(kind), str(message)), text)
+            for line, (_, kind, message, _), text in zip(lines, rows, texts, strict=True)
+        ],
     )
     return len(rows)
 
 
-def _reason(message: str) -> str:
-    return message.replace("MISSING COLUMNS: ", "too few fields: ").replace("TOO MANY COLUMNS: ", "too many fields: ")
+_COUNTS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def reason(kind: str, message: str) -> str:
+    """A short reason for a rejected line, e.g. 'too few fields: expected 318, found 26'."""
+    counts = _COUNTS.search(message)
+    label = {"MISSING COLUMNS": "too few fields", "TOO MANY COLUMNS": "too many fields"}.get(kind)
+    if label and counts:
+        return f"{label}: expected {counts.group(1)}, found {counts.group(2)}"
+    return f"{kind.lower()}: {message}"
 
 
 def physical_lines(path: Path, offsets: list[int]) -> list[int]:

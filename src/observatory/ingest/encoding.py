@@ -3,11 +3,14 @@
 Detection is deterministic and explainable:
 
 - a UTF-8 byte-order mark → ``utf-8-sig``; bytes that are valid UTF-8 → ``utf-8``;
-- bytes that are not UTF-8 and contain no valid multi-byte UTF-8 sequence are a legacy
-  single-byte export: ``windows-1252`` if any byte is in 0x80–0x9F (curly quotes, dashes,
-  the euro sign: printable only in Windows-1252), otherwise ``latin-1`` (ISO-8859-1);
-- a file that mixes valid UTF-8 sequences with invalid bytes is refused: the byte offset,
-  line and bytes are reported, since any single decoding would corrupt part of it.
+- other bytes that are not UTF-8 are a legacy single-byte export: ``windows-1252`` if any
+  byte is in 0x80–0x9F (curly quotes, dashes, the euro sign: printable only in
+  Windows-1252), otherwise ``latin-1`` (ISO-8859-1);
+- a file that is not valid UTF-8 but whose non-ASCII bytes mostly (more than half) form
+  valid UTF-8 sequences is a mixed file and is refused: the byte offset, line and bytes of
+  the first invalid byte are reported, since any single decoding would corrupt part of it.
+  (A Windows-1252 "CAFÉ’S" happens to be a valid UTF-8 pair; one such pair among other
+  legacy bytes does not make a file mixed.)
 
 A declared encoding is checked strictly, and undecodable bytes are reported the same way.
 Nothing is ever silently replaced.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,26 +53,65 @@ class _Failure:
     snippet: bytes
 
 
+_ASCII = bytes(range(128))
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+"""Well-formed multi-byte UTF-8 sequences (RFC 3629: no overlong forms, no surrogates)."""
+
+
+def _high_bytes(data: bytes) -> int:
+    """How many bytes are 0x80 or above."""
+    return len(data.translate(None, _ASCII))
+
+
 class _Utf8Check:
-    """Incremental strict UTF-8 validation that remembers where it first failed."""
+    """Incremental strict UTF-8 validation that remembers where it first failed.
+
+    It also weighs the evidence for a mixed file: how many non-ASCII bytes form valid UTF-8
+    sequences (all of them before the first failure; by pattern after it).
+    """
 
     def __init__(self) -> None:
         self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        self.multibyte_seen = False
         self.failure: _Failure | None = None
+        self.high_bytes = 0
+        self.utf8_bytes = 0
+
+    @property
+    def multibyte_seen(self) -> bool:
+        return self.utf8_bytes > 0
+
+    @property
+    def mostly_utf8(self) -> bool:
+        """More than half of the non-ASCII bytes form valid UTF-8 sequences."""
+        return self.utf8_bytes * 2 > self.high_bytes
 
     def feed(self, chunk: bytes, offset: int, lines_before: int, final: bool) -> None:
-        if self.failure is not None or (chunk.isascii() and not final):
+        """Check ``chunk`` (starting at byte ``offset`` after ``lines_before`` newlines)."""
+        high = 0 if chunk.isascii() else _high_bytes(chunk)
+        if self.failure is not None:
+            self.high_bytes += high
+            self.utf8_bytes += sum(len(m) for m in _UTF8_SEQUENCE.findall(chunk))
+            return
+        pending = self.decoder.getstate()[0]
+        if not pending and not high and not final:
             return
         try:
-            text = self.decoder.decode(chunk, final)
+            self.decoder.decode(chunk, final)
         except UnicodeDecodeError as exc:
-            self.multibyte_seen = self.multibyte_seen or not chunk[: exc.start].isascii()
-            position = offset + exc.start
-            line = lines_before + chunk.count(b"\n", 0, max(exc.start, 0)) + 1
-            self.failure = _Failure(position, line, chunk[max(exc.start - 20, 0) : exc.end + 20])
+            data = pending + chunk
+            position = offset - len(pending) + exc.start
+            line = lines_before + data.count(b"\n", 0, exc.start) + 1
+            self.failure = _Failure(position, line, data[max(exc.start - 20, 0) : exc.end + 20])
+            before, after = data[: exc.start], data[exc.start :]
+            self.high_bytes += _high_bytes(before) + _high_bytes(after)
+            self.utf8_bytes += _high_bytes(before)
+            self.utf8_bytes += sum(len(m) for m in _UTF8_SEQUENCE.findall(after))
             return
-        self.multibyte_seen = self.multibyte_seen or not text.isascii()
+        self.high_bytes += high
+        self.utf8_bytes += high
 
 
 def scan_file(path: Path, declared: str = "auto") -> FileScan:
@@ -78,11 +121,11 @@ def scan_file(path: Path, declared: str = "auto") -> FileScan:
     utf8 = _Utf8Check()
     has_c1 = has_undefined = False
     first = last = b""
-    with path.open("rb") as handle:
+    with path.open("rb") as handle, ThreadPoolExecutor(max_workers=1) as hasher:
         while chunk := handle.read(CHUNK):
             if not first:
                 first = chunk[:3]
-            digest.update(chunk)
+            hashed = hasher.submit(digest.update, chunk)  # hashlib releases the GIL: hash while we check
             utf8.feed(chunk, size, newlines, final=False)
             if not chunk.isascii():
                 has_c1 = has_c1 or _C1.search(chunk) is not None
@@ -90,6 +133,7 @@ def scan_file(path: Path, declared: str = "auto") -> FileScan:
             size += len(chunk)
             last = chunk[-1:]
             newlines += chunk.count(b"\n")
+            hashed.result()
         utf8.feed(b"", size, newlines, final=True)
     encoding, reason = _choose(path, declared, first, utf8, has_c1, has_undefined)
     return FileScan(path, digest.hexdigest(), size, encoding, newlines, last == b"\n", reason)
@@ -117,7 +161,7 @@ def _choose(
         if first.startswith(BOM):
             return "utf-8-sig", "UTF-8 byte-order mark"
         return "utf-8", "valid UTF-8" if utf8.multibyte_seen else "ASCII (valid UTF-8)"
-    if utf8.multibyte_seen:
+    if utf8.mostly_utf8:
         raise EncodingError(
             f"mixed encodings: the file has valid UTF-8 text but byte {failure.offset} is not UTF-8 "
             f"(bytes {failure.snippet!r}); fix the export or declare the encoding in the source YAML",

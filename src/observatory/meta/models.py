@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time: timezone-aware in, timezone-aware (UTC) out, on every backend.
+
+    Plain ``DateTime(timezone=True)`` is not enough: SQLite has no timezone type, so SQLAlchemy
+    drops the offset on write (12:00+01:00 is stored as 12:00) and reads naive datetimes back;
+    PostgreSQL silently reads a naive value in the session's TimeZone. Here naive values are
+    refused, aware ones are stored as UTC, and every value read back carries ``tzinfo=UTC``.
+    The DDL is unchanged (``DateTime(timezone=True)``: ``timestamptz`` / ``DATETIME``).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a timezone-aware datetime, got {type(value).__name__}: {value!r}")
+        if value.utcoffset() is None:
+            raise ValueError(f"expected a timezone-aware datetime, got a naive one: {value!r}")
+        value = value.astimezone(UTC)
+        # SQLite stores text; keep it in UTC so that comparisons and ORDER BY work on instants
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -22,8 +53,8 @@ class Run(Base):
     kind: Mapped[str] = mapped_column(String(40))
     node_id: Mapped[str] = mapped_column(String(200), index=True)
     status: Mapped[str] = mapped_column(String(20))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     inputs: Mapped[list[str]] = mapped_column(JSON, default=list)
     outputs: Mapped[list[str]] = mapped_column(JSON, default=list)
     rows_out: Mapped[int | None] = mapped_column(BigInteger)
@@ -57,8 +88,8 @@ class Load(Base):
     empty_columns_dropped: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pid: Mapped[int] = mapped_column(Integer)
     host: Mapped[str] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine
+from sqlalchemy.types import TypeDecorator
 
 from observatory.meta.models import Base
 
 config = context.config
 connection = config.attributes.get("connection")
+
+
+def _render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str | Literal[False]:
+    """Autogenerate writes a TypeDecorator (e.g. ``UTCDateTime``) as its plain SQL type, ``sa.DateTime(...)``."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
 
 
 def _run(conn: object) -> None:
@@ -17,6 +28,7 @@ def _run(conn: object) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
