@@ -12,10 +12,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.conftest import make_project
 
 from observatory import Observatory
 from observatory.ingest.loads import ingest_dataset
+from tests.conftest import make_project
 
 pytestmark = pytest.mark.slow
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import make_project
 
 from observatory import EncodingError, Observatory
 from observatory.ingest.loads import current_load, ingest_dataset, ingest_path
 from observatory.ingest.status import project_status
+from tests.conftest import make_project
 
 SOURCE = "datasets:\n  clients:\n    path: data/clients.csv\n"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -93,7 +94,7 @@ def generate(
             seed=seed,
             progress=lambda done, total: progress.update(task, completed=done),
         )
-    data = summary.to_dict()
+    data = {**dataclasses.asdict(summary), "residents_per_second": round(summary.residents_per_second)}
     emit(
         data,
         as_json,

@@ -13,8 +13,8 @@ from rich.console import Console
 
 from observatory.errors import ObservatoryError
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(width=None if sys.stdout.isatty() else 120)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
 def emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:

@@ -1,0 +1,1 @@
+"""Tests of the Demo County Council generator."""
