@@ -32,6 +32,7 @@ class DuckDBEngine(Engine):
             self.connection = duckdb.connect(str(path) if path else ":memory:", read_only=read_only)
         except duckdb.IOException as exc:
             raise EngineError(f"cannot open the warehouse {path}: {exc}") from exc
+        self.connection.execute("SET enable_progress_bar = false")  # output belongs to the CLI (and --json)
         self.path = path
         self._ibis: ibis.BaseBackend | None = None
         if not read_only:
