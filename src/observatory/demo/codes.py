@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ ETHNICITIES = (
 )
 """The 19 ONS 2021 categories with their share of the population of England and Wales (Census 2021)."""
 
-ETHNICITY_CUM_WEIGHTS = tuple(sum(e.weight for e in ETHNICITIES[: i + 1]) for i in range(len(ETHNICITIES)))
+ETHNICITY_CUM_WEIGHTS = tuple(accumulate(e.weight for e in ETHNICITIES))
 
 SUPPORT_REASONS = (
     "Physical Support: Access & mobility only",

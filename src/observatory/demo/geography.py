@@ -18,7 +18,7 @@ from datetime import date
 from functools import lru_cache
 
 from observatory.demo import places
-from observatory.demo.randomness import stream
+from observatory.demo.randomness import cumulative, stream, weighted
 from observatory.standards.reference import PostcodeRecord, postcodes
 
 COUNCIL_LOCAL_AUTHORITIES = ("S12000033", "S12000034")
@@ -30,9 +30,9 @@ _LAYOUTS = (("terrace", 25), ("semi", 22), ("detached", 13), ("tenement", 28), (
 _CLASSIFICATION = {"terrace": "RD04", "semi": "RD03", "detached": "RD02", "tenement": "RD06", "block": "RD06"}
 _FLATS_PER_TENEMENT = 6
 _STREET_TYPE_NAMES = tuple(name for name, _ in places.STREET_TYPES)
-_STREET_TYPE_CUM = tuple(sum(w for _, w in places.STREET_TYPES[: i + 1]) for i in range(len(places.STREET_TYPES)))
+_STREET_TYPE_CUM = cumulative(w for _, w in places.STREET_TYPES)
 _LAYOUT_NAMES = tuple(name for name, _ in _LAYOUTS)
-_LAYOUT_CUM = tuple(sum(w for _, w in _LAYOUTS[: i + 1]) for i in range(len(_LAYOUTS)))
+_LAYOUT_CUM = cumulative(w for _, w in _LAYOUTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +119,9 @@ class Gazetteer:
     def _make_block(self, index: int) -> Block:
         rng = stream(self.seed, "block", index)
         record = self._postcodes[index * len(self._postcodes) // self.blocks]
-        street_type = rng.choices(_STREET_TYPE_NAMES, cum_weights=_STREET_TYPE_CUM)[0]
+        street_type = weighted(rng, _STREET_TYPE_NAMES, _STREET_TYPE_CUM)
         base = rng.choice(places.STREET_BASES)
-        layout = rng.choices(_LAYOUT_NAMES, cum_weights=_LAYOUT_CUM)[0]
+        layout = weighted(rng, _LAYOUT_NAMES, _LAYOUT_CUM)
         house_names = tuple(rng.choice(places.HOUSE_NAMES) if rng.random() < 0.2 else "" for _ in range(24))
         return Block(
             index=index,

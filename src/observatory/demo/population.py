@@ -16,7 +16,7 @@ from observatory.demo import identifiers
 from observatory.demo.codes import ETHNICITIES, ETHNICITY_CUM_WEIGHTS, Ethnicity
 from observatory.demo.geography import Address, Gazetteer
 from observatory.demo.names import NamePools
-from observatory.demo.randomness import below, weighted
+from observatory.demo.randomness import below, cumulative, weighted
 
 MAX_MEMBERS = 9
 HOUSEHOLDS_PER_CHUNK_LIMIT = 10_000
@@ -28,7 +28,7 @@ _KINDS = (
     ("three_generations", 3.0),
 )  # fmt: skip
 _KIND_NAMES = tuple(name for name, _ in _KINDS)
-_KIND_CUM = tuple(sum(w for _, w in _KINDS[: i + 1]) for i in range(len(_KINDS)))
+_KIND_CUM = cumulative(w for _, w in _KINDS)
 
 
 @dataclass(slots=True, eq=False)

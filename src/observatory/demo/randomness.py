@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 from bisect import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -31,3 +32,8 @@ def pick(rng: random.Random, items: Sequence[T]) -> T:
 def weighted(rng: random.Random, items: Sequence[T], cum_weights: Sequence[float]) -> T:
     """One of ``items`` with the given cumulative weights; cheaper than ``rng.choices(...)[0]``."""
     return items[bisect(cum_weights, rng.random() * cum_weights[-1])]
+
+
+def cumulative(weights: Iterable[float]) -> tuple[float, ...]:
+    """Running totals of ``weights``, as ``weighted`` takes them."""
+    return tuple(accumulate(weights))

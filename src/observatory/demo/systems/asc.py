@@ -13,6 +13,7 @@ from typing import Any
 from observatory.demo import codes, identifiers
 from observatory.demo.formats import nhs_spaced, slash_date
 from observatory.demo.population import Household, Person
+from observatory.demo.randomness import cumulative, weighted
 from observatory.demo.records import DatasetRules, Draft
 from observatory.demo.systems.base import ChunkContext, System
 from observatory.demo.tables import SourceInfo, Table
@@ -25,7 +26,7 @@ CLIENTS = DatasetRules(
     optional_fields=("phone", "postcode", "ethnicity", "nhs_number"),
 )
 _SERVICE_NAMES = tuple(name for name, _, _ in codes.SERVICE_TYPES)
-_SERVICE_CUM = tuple(sum(s[1] for s in codes.SERVICE_TYPES[: i + 1]) for i in range(len(codes.SERVICE_TYPES)))
+_SERVICE_CUM = cumulative(s[1] for s in codes.SERVICE_TYPES)
 _SERVICE_COST = {name: cost for name, _, cost in codes.SERVICE_TYPES}
 
 
@@ -155,7 +156,7 @@ class AdultSocialCare(System):
     ) -> None:
         rng = ctx.render_rng
         for _ in range(1 + (rng.random() < 0.5) + (rng.random() < 0.2)):
-            kind = rng.choices(_SERVICE_NAMES, cum_weights=_SERVICE_CUM)[0]
+            kind = weighted(rng, _SERVICE_NAMES, _SERVICE_CUM)
             start = self.on - timedelta(days=rng.randrange(7, 3 * 365))
             ended = start + timedelta(days=rng.randrange(14, 400)) if rng.random() < 0.3 else None
             cost = _SERVICE_COST[kind] * rng.uniform(0.8, 1.3)

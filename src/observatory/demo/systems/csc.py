@@ -13,6 +13,7 @@ from typing import Any
 from observatory.demo import codes, identifiers
 from observatory.demo.formats import iso_date
 from observatory.demo.population import Household, Person
+from observatory.demo.randomness import weighted
 from observatory.demo.records import DatasetRules, Draft
 from observatory.demo.systems.base import ChunkContext, System
 from observatory.demo.tables import SourceInfo, Table
@@ -143,7 +144,7 @@ class ChildrensSocialCare(System):
             ctx.add_linked(referrals, row, key, person)
         if rng.random() < 0.5:
             key = f"PL{10_000_000 + ctx.serial('csc.plans')}"
-            kind = rng.choices(codes.PLAN_TYPES, cum_weights=(60, 85, 100))[0]
+            kind = weighted(rng, codes.PLAN_TYPES, (60, 85, 100))
             start = self.on - timedelta(days=rng.randrange(0, max(1, min(age_days, 2 * 365))))
             end = start + timedelta(days=rng.randrange(60, 700)) if rng.random() < 0.4 else None
             category = rng.choice(codes.ABUSE_CATEGORIES) if kind == "Child Protection Plan" else ""

@@ -15,7 +15,7 @@ from typing import Any
 from observatory.demo import codes
 from observatory.demo.formats import curly_apostrophes, month_name_date, pounds
 from observatory.demo.population import Household
-from observatory.demo.randomness import weighted
+from observatory.demo.randomness import cumulative, weighted
 from observatory.demo.records import DatasetRules, Draft
 from observatory.demo.systems.base import ChunkContext, System
 from observatory.demo.tables import SourceInfo, Table
@@ -23,7 +23,7 @@ from observatory.demo.tables import SourceInfo, Table
 ACCOUNTS = DatasetRules("ctax", "accounts", dob_optional=True, optional_fields=("phone", "ni_number"))
 JOINTLY_LIABLE_KINDS = ("couple", "older_couple", "family", "three_generations", "family_grown_up", "sharers")
 _BANDS = tuple(band for band, _, _ in codes.COUNCIL_TAX_BANDS)
-_BAND_CUM = tuple(sum(b[2] for b in codes.COUNCIL_TAX_BANDS[: i + 1]) for i in range(len(codes.COUNCIL_TAX_BANDS)))
+_BAND_CUM = cumulative(b[2] for b in codes.COUNCIL_TAX_BANDS)
 _BAND_NINTHS = {band: ninths for band, ninths, _ in codes.COUNCIL_TAX_BANDS}
 
 
