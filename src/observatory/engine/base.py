@@ -33,7 +33,9 @@ class Staging:
     """Where a reader writes one load: ``data`` and ``rejects`` tables in ``connection``.
 
     ``rejects`` has columns (line BIGINT, reason VARCHAR, raw VARCHAR); ``cell_errors`` has
-    (line BIGINT, column_name VARCHAR, cell VARCHAR, error VARCHAR).
+    (line BIGINT, column_name VARCHAR, cell VARCHAR, error VARCHAR). ``data`` may be qualified
+    (``raw."x"``); ``rejects`` and ``cell_errors`` are bare identifiers, unique to the load, that
+    readers may extend with a suffix for their own scratch tables.
     """
 
     connection: duckdb.DuckDBPyConnection
