@@ -12,7 +12,6 @@ table into and then publishes it in the engine's own storage.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -125,6 +124,3 @@ class Engine(ABC):
         """Release connections."""
 
     last_published: Published | None = None
-
-    def iter_layers(self) -> Iterator[str]:
-        yield from LAYERS
