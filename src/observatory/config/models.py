@@ -14,6 +14,38 @@ Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 """Source and dataset names: lower case, digits and underscores; they become table names."""
 
 FileFormat = Literal["csv", "xlsx", "parquet", "json", "ndjson", "sql"]
+
+FieldTypeName = Literal[
+    "text",
+    "integer",
+    "decimal",
+    "money",
+    "boolean",
+    "code",
+    "sex",
+    "ethnicity",
+    "date",
+    "date_of_birth",
+    "postcode",
+    "uprn",
+    "usrn",
+    "nhs_number",
+    "ni_number",
+    "upn",
+    "email",
+    "phone",
+    "person_name",
+    "forename",
+    "surname",
+    "address",
+]
+"""The standard field types (``observatory.standards.types``), one per UK data standard."""
+
+Dimension = Literal["completeness", "uniqueness", "consistency", "timeliness", "validity", "accuracy"]
+"""The six dimensions of the Government Data Quality Framework."""
+
+Duration = Annotated[str, Field(pattern=r"^[1-9][0-9]*[hdw]$")]
+"""A freshness expectation: hours, days or weeks (``24h``, ``7d``, ``1w``)."""
 Encoding = Literal["auto", "utf-8", "utf-8-sig", "windows-1252", "latin-1"]
 
 
@@ -30,6 +62,24 @@ class SparkSpec(Spec):
     conf: dict[str, str] = Field(default_factory=dict)
 
 
+class ReferenceDataSpec(Spec):
+    """Reference data the standards check against."""
+
+    postcodes: str | None = None
+    """A full ONS Postcode Directory CSV (path in the project); the shipped extract when unset."""
+    gazetteer: str | None = None
+    """The dataset (``source.dataset``) that is the council's gazetteer (LLPG), with ``uprn`` and ``usrn`` fields."""
+
+
+class QualitySettingsSpec(Spec):
+    """How quality snapshots raise alerts."""
+
+    alert_drop: float = Field(default=0.02, gt=0, le=1)
+    """An alert is raised when a measure falls by more than this (a share: 0.02 is 2 points)."""
+    sample_rows: int = Field(default=20, ge=0, le=1000)
+    """Failing rows kept per failing rule."""
+
+
 class ProjectSpec(Spec):
     """``observatory.yml``: one per project."""
 
@@ -39,7 +89,63 @@ class ProjectSpec(Spec):
     warehouse: str = ".observatory/warehouse.duckdb"
     metadata_url: str | None = None
     spark: SparkSpec = Field(default_factory=SparkSpec)
+    reference: ReferenceDataSpec = Field(default_factory=ReferenceDataSpec)
+    quality: QualitySettingsSpec = Field(default_factory=QualitySettingsSpec)
     settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class FieldSpec(Spec):
+    """One field of a dataset contract: the raw column it comes from and the standard it must meet."""
+
+    column: str | None = None
+    type: FieldTypeName = "text"
+    description: str = ""
+    critical: bool = False
+    personal: bool | None = None
+    allowed: list[str] | None = None
+    mapping: dict[str, str] | None = None
+    formats: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> FieldSpec:
+        if self.formats is not None and self.type not in ("date", "date_of_birth"):
+            raise ValueError("'formats' applies only to the date and date_of_birth types")
+        if self.formats is not None and not self.formats:
+            raise ValueError("'formats' needs at least one format, e.g. '%d/%m/%Y'")
+        if self.mapping is not None and self.type not in ("code", "sex", "ethnicity", "boolean"):
+            raise ValueError("'mapping' applies only to the code, sex, ethnicity and boolean types")
+        return self
+
+
+class RuleSpec(Spec):
+    """A rule every row must meet: a boolean expression over the dataset's fields.
+
+    ``check`` is a small SQL expression (comparisons, AND/OR/NOT, IS NULL, IN, arithmetic and
+    the functions listed in ``docs/quality.md``). Fields of a referenced dataset are written
+    ``reference_name.field``. A row where the expression is NULL (a field is missing) is not
+    counted for the rule; completeness measures the missing field.
+    """
+
+    name: Name
+    check: str = Field(min_length=1)
+    description: str = ""
+    dimension: Literal["consistency", "validity", "accuracy"] = "consistency"
+
+
+class ReferenceSpec(Spec):
+    """A referential rule: the values of ``fields`` must exist in ``dataset`` (``source.dataset``)."""
+
+    name: Name
+    fields: list[str] = Field(min_length=1)
+    dataset: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+    to: list[str] | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _same_arity(self) -> ReferenceSpec:
+        if self.to is not None and len(self.to) != len(self.fields):
+            raise ValueError(f"'to' names {len(self.to)} fields but 'fields' names {len(self.fields)}")
+        return self
 
 
 class DatasetSpec(Spec):
@@ -58,6 +164,12 @@ class DatasetSpec(Spec):
     url: str | None = None
     table: str | None = None
     query: str | None = None
+    owner: str = ""
+    freshness: Duration | None = None
+    keys: list[str] | None = None
+    fields: dict[Name, FieldSpec] = Field(default_factory=dict)
+    rules: list[RuleSpec] = Field(default_factory=list)
+    references: list[ReferenceSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_location(self) -> DatasetSpec:

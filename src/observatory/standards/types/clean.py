@@ -1,0 +1,38 @@
+"""The first step of every field type: trim, collapse spaces, recognise empty values.
+
+The same rule in Python and as an engine expression; every field type starts from ``clean``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+WHITESPACE = " \t\n\r\f\v\u00a0"
+"""Characters trimmed from both ends and collapsed inside values (includes the no-break space)."""
+
+NULL_TOKENS: frozenset[str] = frozenset({"", "-", "--", ".", "n/a", "na", "#n/a", "null"})
+"""Values that mean "nothing recorded", compared after trimming and lower-casing."""
+
+_RUN = f"[{WHITESPACE}]+"
+_EDGES = f"^[{WHITESPACE}]+|[{WHITESPACE}]+$"
+_RUN_RE = re.compile(_RUN)
+
+
+def clean(text: str | None) -> str | None:
+    """``text`` trimmed, with runs of whitespace made one space; ``None`` when it is a null token."""
+    if text is None:
+        return None
+    tidy = _RUN_RE.sub(" ", text.strip(WHITESPACE))
+    return None if tidy.lower() in NULL_TOKENS else tidy
+
+
+def clean_expr(column: ir.StringValue) -> ir.StringValue:
+    """``clean`` as an engine expression (NULL for null tokens)."""
+    import ibis
+
+    tidy = column.re_replace(_EDGES, "").re_replace(_RUN, " ")
+    return ibis.cases((tidy.lower().isin(sorted(NULL_TOKENS)), ibis.null("string")), else_=tidy)
