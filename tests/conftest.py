@@ -10,7 +10,7 @@ import pytest
 
 from observatory import Observatory
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.spark"]
 
 IN_CI = os.environ.get("CI") == "true"
 REALDATA = Path(os.environ.get("OBSERVATORY_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata"))
