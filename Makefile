@@ -43,8 +43,12 @@ unit: setup
 
 test: lint typecheck contracts unit
 
+# Benchmarks need the `bench` dependency group (Great Expectations, compared against in bench/quality.py);
+# setup and test never install it. BENCHMARKS=quality runs one.
+BENCHMARKS ?= ingest quality
 bench: setup
-	$(VENV)/bin/python bench/ingest.py
+	$(UV) sync --frozen --all-extras --group bench --python python3
+	for name in $(BENCHMARKS); do $(VENV)/bin/python bench/$$name.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .tools $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

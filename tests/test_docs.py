@@ -1,4 +1,4 @@
-"""The README's CLI reference is the CLI's own --help output, command by command."""
+"""The docs that are generated stay equal to their source: the CLI reference, the standard field types."""
 
 from __future__ import annotations
 
@@ -18,3 +18,13 @@ def test_readme_cli_reference_matches_help() -> None:
 def test_readme_quick_start_is_two_commands() -> None:
     text = README.read_text(encoding="utf-8")
     assert "make demo" in text and "make test" in text
+
+
+def test_standards_doc_matches_the_field_types() -> None:
+    from observatory.standards.docs import BEGIN as TYPES_BEGIN
+    from observatory.standards.docs import END as TYPES_END
+    from observatory.standards.docs import types_reference
+
+    text = (README.parent / "docs" / "standards.md").read_text(encoding="utf-8")
+    start, end = text.index(TYPES_BEGIN), text.index(TYPES_END) + len(TYPES_END)
+    assert text[start:end] == types_reference(), "run: .venv/bin/python -m observatory.standards.docs docs/standards.md"

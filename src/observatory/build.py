@@ -1,7 +1,9 @@
 """``observatory build``: run every pipeline stage that exists, in flow order, as recorded runs.
 
-Stages so far: ingest of every configured dataset into ``raw``. A dataset that fails does
-not stop the others; its previous version stays current and the failure is reported.
+Stages: ingest of every configured dataset into ``raw``; the postcode reference table; the
+``standard`` layer of every loaded dataset (the gazetteer first); a quality snapshot of each.
+A dataset that fails a stage does not stop the others; its previous version stays current and
+the failure is reported with the stage that failed.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from observatory.config import Dataset
 from observatory.errors import ObservatoryError
 from observatory.ingest.loads import LoadResult, ingest_dataset
 from observatory.platform import Observatory
+from observatory.quality.run import assess
+from observatory.quality.snapshots import SnapshotSummary
+from observatory.standards.layer import StandardResult, refresh_postcodes, standardise, standardise_order
 
 Progress = Callable[[str, int, int], None]
 
@@ -23,6 +29,8 @@ class BuildReport:
     """What a build did, per dataset."""
 
     loads: list[LoadResult] = field(default_factory=list)
+    standard: list[StandardResult] = field(default_factory=list)
+    quality: list[SnapshotSummary] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -35,23 +43,46 @@ class BuildReport:
             "ok": self.ok,
             "seconds": self.seconds,
             "loads": [load.to_dict() for load in self.loads],
+            "standard": [
+                {"dataset": f"{r.dataset.source}.{r.dataset.name}", "rows": r.rows, "run_id": r.run_id}
+                for r in self.standard
+            ],
+            "quality": [summary.to_dict() for summary in self.quality],
             "failures": self.failures,
         }
 
 
 def build(obs: Observatory, *, force: bool = False, progress: Progress | None = None) -> BuildReport:
-    """Ingest every configured dataset (unchanged files are skipped unless ``force``)."""
+    """Ingest every configured dataset (unchanged files are skipped unless ``force``), standardise and assess it."""
     report = BuildReport()
     started = time.perf_counter()
     datasets = obs.project.all_datasets()
+    steps = 2 * len(datasets) + 1
     for index, dataset in enumerate(datasets):
         if progress:
-            progress(f"{dataset.source}.{dataset.name}", index, len(datasets))
+            progress(f"Loading {dataset.source}.{dataset.name}", index, steps)
         try:
             report.loads.append(ingest_dataset(obs, dataset, force=force))
         except ObservatoryError as exc:
-            report.failures.append({"dataset": f"{dataset.source}.{dataset.name}", "error": exc.message})
+            report.failures.append(_failure(dataset, "ingest", exc))
     if progress:
-        progress("done", len(datasets), len(datasets))
+        progress("Loading reference data", len(datasets), steps)
+    refresh_postcodes(obs)
+    loaded = [d for d in standardise_order(obs, datasets) if obs.engine.exists("raw", d.table)]
+    for index, dataset in enumerate(loaded, start=len(datasets) + 1):
+        if progress:
+            progress(f"Checking {dataset.source}.{dataset.name}", index, steps)
+        try:
+            standard = standardise(obs, dataset)
+            report.standard.append(standard)
+            report.quality.append(assess(obs, standard))
+        except ObservatoryError as exc:
+            report.failures.append(_failure(dataset, "standard", exc))
+    if progress:
+        progress("done", steps, steps)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _failure(dataset: Dataset, stage: str, exc: ObservatoryError) -> dict[str, str]:
+    return {"dataset": f"{dataset.source}.{dataset.name}", "stage": stage, "error": exc.message}

@@ -7,6 +7,7 @@ from typing import Any
 
 import ibis
 
+from observatory.standards.staging import staged_select
 from observatory.standards.types import FieldType
 
 
@@ -15,12 +16,9 @@ def engine_results(ftype: FieldType, values: Sequence[str | None], con: Any | No
     con = con or ibis.duckdb.connect()
     table = ibis.memtable({"i": list(range(len(values))), "v": list(values)}, schema={"i": "int64", "v": "string"})
     extras = ftype.extras(table.v)
-    expr = table.select(
-        "i",
-        value=ftype.value_expr(table.v),
-        status=ftype.status_expr(table.v),
-        **{f"x_{k}": e for k, e in extras.items()},
-    ).order_by("i")
+    columns = {"i": table.i, "value": ftype.value_expr(table.v), "status": ftype.status_expr(table.v)}
+    columns.update({f"x_{k}": e for k, e in extras.items()})
+    expr = staged_select(table, columns).order_by("i")  # as the standard layer computes them
     frame = con.execute(expr)
     names = ["value", "status", *[f"x_{k}" for k in extras]]
     return [tuple(None if _isnull(row[n]) else row[n] for n in names) for _, row in frame.iterrows()]

@@ -12,14 +12,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from observatory import __version__
 from observatory.build import build as run_build
 from observatory.cli.output import console, emit, user_errors
+from observatory.cli.quality_render import render_quality
 from observatory.cli.render import render_inspect, render_load, render_status
 from observatory.config import DatasetSpec
 from observatory.config.scaffold import init_project
+from observatory.errors import ObservatoryError
 from observatory.ingest.inspect import inspect_file
 from observatory.ingest.loads import LoadResult, ingest_dataset, ingest_path
 from observatory.ingest.status import project_status
 from observatory.logs import configure_logging
 from observatory.platform import Observatory
+from observatory.quality.html import write_html
+from observatory.quality.report import quality_report
+from observatory.quality.snapshots import measured_datasets
 
 app = typer.Typer(
     name="observatory",
@@ -172,12 +177,12 @@ def build(
     force: Annotated[bool, typer.Option("--force", help="Reload files even if unchanged.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run every pipeline stage that exists so far (today: ingest of every configured dataset)."""
+    """Load every dataset into raw, build the standard layer and measure its quality (a snapshot per dataset)."""
     with user_errors(as_json), Observatory.open(project) as obs, _progress() as progress:
-        task = progress.add_task("Building", total=len(obs.project.all_datasets()))
+        task = progress.add_task("Building", total=None)
 
         def step(name: str, done: int, total: int) -> None:
-            progress.update(task, completed=done, description=f"Loading {name}")
+            progress.update(task, completed=done, total=total, description=name)
 
         report = run_build(obs, force=force, progress=step)
     emit(report.to_dict(), as_json, lambda: _render_build(report))
@@ -187,6 +192,7 @@ def build(
 
 def _render_build(report: object) -> None:
     from observatory.build import BuildReport
+    from observatory.quality.confidence import percent
 
     assert isinstance(report, BuildReport)
     for load in report.loads:
@@ -194,8 +200,14 @@ def _render_build(report: object) -> None:
             "unchanged" if load.status == "unchanged" else f"{load.rows_loaded:,} rows, {load.rows_rejected:,} rejected"
         )
         console.print(f"  {load.source}.{load.dataset}: {state}")
+    for summary in report.quality:
+        snapshot = summary.snapshot
+        score = "not measured" if snapshot.score is None else percent(snapshot.score)
+        alerts = f", {len(summary.raised)} new alert{'s' if len(summary.raised) != 1 else ''}" if summary.raised else ""
+        console.print(f"  {snapshot.dataset}: quality {score}, confidence {snapshot.confidence}{alerts}")
     for failure in report.failures:
-        console.print(f"  [red]{failure['dataset']}: failed[/]: {failure['error']}", highlight=False)
+        stage = failure.get("stage", "ingest")
+        console.print(f"  [red]{failure['dataset']}: {stage} failed[/]: {failure['error']}", highlight=False)
     console.print(f"Build {'finished' if report.ok else 'had failures'} in {report.seconds:.1f} s.")
 
 
@@ -205,6 +217,42 @@ def status(project: ProjectOption = Path(), as_json: JsonOption = False) -> None
     with user_errors(as_json), Observatory.open(project) as obs:
         data = project_status(obs)
     emit(data, as_json, lambda: render_status(data))
+
+
+@app.command()
+def quality(
+    dataset: Annotated[
+        str | None, typer.Argument(help="SOURCE.DATASET to show in detail. Default: a summary of every dataset.")
+    ] = None,
+    project: ProjectOption = Path(),
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write the report as one self-contained HTML file.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show data quality from the latest snapshots: scores, confidence, changes, alerts, failing rows, trends."""
+    with user_errors(as_json), Observatory.open(project) as obs:
+        report = quality_report(obs.meta, _quality_datasets(obs, dataset), title=obs.project.spec.name)
+        if html is not None:
+            try:
+                write_html(report, html)
+            except OSError as exc:
+                raise ObservatoryError(f"cannot write {html}: {exc.strerror or exc}") from exc
+    emit(report, as_json, lambda: _render_quality(report, dataset is not None, html))
+
+
+def _quality_datasets(obs: Observatory, name: str | None) -> list[str]:
+    if name is not None:
+        found = obs.project.dataset(name)
+        return [f"{found.source}.{found.name}"]
+    configured = [f"{d.source}.{d.name}" for d in obs.project.all_datasets()]
+    return configured + [d for d in measured_datasets(obs.meta) if d not in configured]
+
+
+def _render_quality(report: dict[str, object], detailed: bool, html: Path | None) -> None:
+    render_quality(report, detailed)
+    if html is not None:
+        console.print(f"Wrote the report to {html}", highlight=False)
 
 
 @app.command()
@@ -243,10 +291,10 @@ def demo(
         generate(directory, residents=residents, seed=seed, as_json=False)
     with user_errors(), Observatory.open(directory) as obs:
         with _progress() as progress:
-            task = progress.add_task("Building", total=len(obs.project.all_datasets()))
+            task = progress.add_task("Building", total=None)
             report = run_build(
                 obs,
-                progress=lambda name, done, total: progress.update(task, completed=done, description=f"Loading {name}"),
+                progress=lambda name, done, total: progress.update(task, completed=done, total=total, description=name),
             )
         _render_build(report)
         render_status(project_status(obs))

@@ -5,19 +5,22 @@ Every problem in every file is collected and raised together as one ``ConfigErro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from observatory.config.models import DatasetSpec, ProjectSpec, SourceSpec
+from observatory.config.contracts import contract_issues
+from observatory.config.models import DatasetSpec, FieldSpec, ProjectSpec, SourceSpec
 from observatory.config.yaml_lines import Location, line_for, read_yaml, yaml_syntax_issue
 from observatory.errors import ConfigError, ConfigIssue, NotFoundError
 
 PROJECT_FILE = "observatory.yml"
 STATE_DIR = ".observatory"
+_HOURS = {"h": 1, "d": 24, "w": 24 * 7}
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,33 @@ class Dataset:
     name: str
     spec: DatasetSpec
     path: Path | None
+    source_owner: str = ""
 
     @property
     def node_id(self) -> str:
         return f"dataset.{self.source}.{self.name}"
+
+    @property
+    def fields(self) -> dict[str, FieldSpec]:
+        """The contract's fields, by name."""
+        return self.spec.fields
+
+    @property
+    def owner(self) -> str:
+        """Who answers for the dataset: its own ``owner``, else its source's."""
+        return self.spec.owner or self.source_owner
+
+    @property
+    def freshness_hours(self) -> int | None:
+        """The declared freshness in hours (``7d`` is 168), or ``None`` when none is declared."""
+        if self.spec.freshness is None:
+            return None
+        return int(self.spec.freshness[:-1]) * _HOURS[self.spec.freshness[-1]]
+
+    def column_for(self, field_name: str) -> str:
+        """The raw column a field reads: its ``column``, or by default the column named like the field."""
+        spec = self.spec.fields[field_name]
+        return spec.column if spec.column is not None else field_name
 
     @property
     def table(self) -> str:
@@ -46,6 +72,8 @@ class Source:
     spec: SourceSpec
     file: Path
     datasets: dict[str, Dataset]
+    lines: Mapping[Location, int] = field(default_factory=dict, repr=False, compare=False)
+    """The line of every key in ``file``, for pointing at problems."""
 
     @property
     def name(self) -> str:
@@ -139,12 +167,16 @@ def load_project(root: Path) -> Project:
         )
     issues: list[ConfigIssue] = []
     spec: ProjectSpec | None = None
+    project_lines: dict[Location, int] = {}
     read = _read(project_file, issues)
     if read is not None:
-        spec, found = _validate(ProjectSpec, read[0], project_file, read[1])
+        project_lines = read[1]
+        spec, found = _validate(ProjectSpec, read[0], project_file, project_lines)
         issues += found
     sources: dict[str, Source] = {}
+    unread: set[str] = set()
     for file in sorted((root / "sources").glob("*.y*ml")):
+        unread.add(file.stem)
         read = _read(file, issues)
         if read is None:
             continue
@@ -160,10 +192,12 @@ def load_project(root: Path) -> Project:
             )
             continue
         datasets = {
-            name: Dataset(source_spec.name, name, ds, (root / ds.path) if ds.path else None)
+            name: Dataset(source_spec.name, name, ds, (root / ds.path) if ds.path else None, source_spec.owner)
             for name, ds in source_spec.datasets.items()
         }
-        sources[source_spec.name] = Source(source_spec, file, datasets)
+        sources[source_spec.name] = Source(source_spec, file, datasets, lines)
+        unread.discard(file.stem)
+    issues += contract_issues(root, spec, project_file, project_lines, sources, unread)
     if issues:
         raise ConfigError(issues)
     assert spec is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,7 @@ def yaml_syntax_issue(path: Path, error: yaml.YAMLError) -> ConfigIssue:
     return ConfigIssue(str(path), line, "", f"YAML syntax error: {problem}")
 
 
-def line_for(lines: dict[Location, int], loc: Location) -> int | None:
+def line_for(lines: Mapping[Location, int], loc: Location) -> int | None:
     """The line of the deepest known prefix of ``loc``."""
     for end in range(len(loc), -1, -1):
         if loc[:end] in lines:

@@ -32,7 +32,10 @@ llpg       data/llpg/properties.csv               UTF-8 CSV; UPRN, USRN, BS7666 
 Default fault rates (``FaultRates``; details and denominators in ``observatory.demo.faults``): name
 typos 5% of name fields, nicknames or other forenames 5%, former surnames 3%, wrong dates of birth
 3%, missing dates of birth 5% (where allowed), stale addresses 10% of people, duplicates 2%,
-address variants 15%, one optional field missing 3%.
+address variants 15%, one optional field missing 3%; and quality faults that the dataset contracts
+in ``sources/*.yml`` catch: invalid NHS numbers 0.5%, invalid or partial postcodes 0.5%, orphan
+references 0.3%, end dates before start dates 0.5%, client rows exported twice 0.2%, with their exact
+counts in ``ground_truth/quality_faults.csv``.
 
 Excel's limit of 1,048,576 rows per sheet: at a million residents the tenancies sheet has about
 94,000 rows and the applications sheet about 35,000, so one sheet each is enough up to about ten

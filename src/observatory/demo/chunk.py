@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +18,13 @@ from observatory.demo import ground_truth
 from observatory.demo.config import GeneratorConfig
 from observatory.demo.faults import FaultInjector
 from observatory.demo.geography import Gazetteer
+from observatory.demo.ground_truth import QualityFault
 from observatory.demo.names import NamePools
 from observatory.demo.population import ChunkPlan, PopulationBuilder
 from observatory.demo.randomness import stream
 from observatory.demo.records import Draft
 from observatory.demo.systems import people_systems
-from observatory.demo.systems.base import ChunkContext
+from observatory.demo.systems.base import TRUTH_KEY, ChunkContext
 from observatory.demo.systems.llpg import Gazetteer as GazetteerExtract
 from observatory.demo.tables import Cell, Table
 
@@ -39,7 +41,10 @@ class GeneratorSetup:
 
 @dataclass
 class ChunkOutput:
-    """A built chunk: CSV rows already encoded to bytes, XLSX rows as cells, and counts."""
+    """A built chunk: CSV rows already encoded to bytes, XLSX rows as cells, and counts.
+
+    ``quality_faults`` counts the chunk's quality faults by (source, dataset, field or rule, fault).
+    """
 
     index: int
     residents: int
@@ -47,6 +52,7 @@ class ChunkOutput:
     csv: dict[str, bytes] = field(default_factory=dict)
     xlsx: dict[str, list[list[Cell]]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+    quality_faults: Counter[QualityFault] = field(default_factory=Counter)
 
 
 def encode_rows(table: Table, rows: Sequence[Sequence[Cell]]) -> bytes:
@@ -72,12 +78,12 @@ class ChunkBuilder:
     def build(self, plan: ChunkPlan) -> ChunkOutput:
         seed = self.setup.seed
         on = self.setup.config.reference_date
-        ctx = ChunkContext(plan, seed, on, self.gazetteer)
-        households = self.population.chunk(stream(seed, "chunk", plan.index, "population"), plan)
-        drafts = {system.info.name: system.drafts(households, ctx) for system in self.systems}
         faults = FaultInjector(
             self.setup.config.faults, stream(seed, "chunk", plan.index, "faults"), self.gazetteer, on
         )
+        ctx = ChunkContext(plan, seed, on, self.gazetteer, faults)
+        households = self.population.chunk(stream(seed, "chunk", plan.index, "population"), plan)
+        drafts = {system.info.name: system.drafts(households, ctx) for system in self.systems}
         everything: list[Draft[Any]] = [draft for found in drafts.values() for draft in found]
         for duplicate in faults.apply(everything):
             drafts[duplicate.rules.source].append(duplicate)
@@ -87,6 +93,7 @@ class ChunkBuilder:
         ctx.rows[ground_truth.PEOPLE.key] = ground_truth.people_rows(households)
         ctx.rows[ground_truth.HOUSEHOLDS.key] = ground_truth.household_rows(households)
         output = ChunkOutput(plan.index, sum(len(h.members) for h in households), len(households))
+        output.quality_faults = ground_truth.quality_faults(ctx.rows[TRUTH_KEY]) + ctx.quality
         for key, rows in ctx.rows.items():
             table = self.tables[key]
             output.rows[key] = len(rows)

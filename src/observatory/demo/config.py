@@ -32,6 +32,14 @@ class FaultRates:
                               misspelt street, postcode without its space)
     ``missing_field``         person records: share with one optional field left blank (phone,
                               postcode, ethnicity, NHS or NI number)
+    ``invalid_nhs_number``    records showing an NHS number: share with one digit changed, so the
+                              modulus 11 check fails
+    ``invalid_postcode``      person records showing a postcode: share with the town (half of them) or
+                              only the outward code ("AB10", the other half) in the postcode column
+    ``orphan_reference``      services, reviews, referrals and plans: share naming a client or child
+                              ID that is not in the clients or children file (a deleted record)
+    ``end_before_start``      services and plans with an end date: share ending before they start
+    ``duplicate_row``         adult social care client rows: share exported twice (the identical row)
     """
 
     name_typo: float = 0.05
@@ -43,6 +51,11 @@ class FaultRates:
     duplicate: float = 0.02
     address_variant: float = 0.15
     missing_field: float = 0.03
+    invalid_nhs_number: float = 0.005
+    invalid_postcode: float = 0.005
+    orphan_reference: float = 0.003
+    end_before_start: float = 0.005
+    duplicate_row: float = 0.002
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -21,6 +21,14 @@ address variant       15%    of records with an address: "Rd" for Road, "Str"/"S
                              lower case, flat number left out, street misspelt, postcode without a space
 missing field         3%     of person records: one optional field blank (phone, postcode, ethnicity,
                              NHS number, NI number)
+invalid NHS number    0.5%   of records showing one: one digit changed, so the modulus 11 check fails
+invalid postcode      0.5%   of person records showing a postcode: the town ("Aberdeen") in the postcode
+                             column for half of them, only the outward code ("AB10") for the others
+orphan reference      0.3%   of services, reviews, referrals and plans: the client or child ID of a record
+                             deleted from the clients or children file
+end before start      0.5%   of services and plans with an end date: an end date 1 to 365 days before the
+                             start date
+duplicate row         0.2%   of adult social care client rows: the identical row exported twice
 ====================  =====  ===========================================================================
 
 Forename faults are exclusive (a forename has a typo, or is an alternative, or is right), and so are
@@ -29,13 +37,17 @@ records can take a fault (only people with a nickname or a middle name can be kn
 forename, only people who lived at the previous address can be seen there), the chance for those
 records is raised so the rate over the whole denominator is the configured one. Every faulted record
 still names its true person in the ground truth, with the faults it got in its ``faults`` column.
+
+The last five are quality faults: the data standards and contracts catch them, and the ground truth
+counts them exactly (``ground_truth/quality_faults.csv``). Faults of services, reviews, referrals,
+plans and client rows are decided while those rows are written, from the same random stream.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from observatory.demo.config import FaultRates
@@ -45,6 +57,23 @@ from observatory.demo.places import STREET_ABBREVIATIONS
 from observatory.demo.population import Person
 from observatory.demo.randomness import below
 from observatory.demo.records import Draft
+
+INVALID_NHS_NUMBER = "invalid_nhs_number"
+POSTCODE_TOWN = "postcode_town"
+POSTCODE_OUTWARD = "postcode_outward"
+ORPHAN_REFERENCE = "orphan_reference"
+END_BEFORE_START = "end_before_start"
+DUPLICATE_ROW = "duplicate_row"
+QUALITY_FAULTS = (
+    INVALID_NHS_NUMBER,
+    POSTCODE_TOWN,
+    POSTCODE_OUTWARD,
+    ORPHAN_REFERENCE,
+    END_BEFORE_START,
+    DUPLICATE_ROW,
+)
+"""The quality faults, as the ground truth's ``faults`` column names them."""
+
 
 _KEYBOARD_NEIGHBOURS = {
     "q": "wa", "w": "qes", "e": "wrd", "r": "etf", "t": "ryg", "y": "tuh", "u": "yij", "i": "uok", "o": "ipl",
@@ -130,6 +159,24 @@ def address_variant(address: Address, rng: random.Random) -> Address:
     )
 
 
+def invalid_nhs_number(number: str, rng: random.Random) -> str:
+    """``number`` with one digit changed.
+
+    The check always fails: a changed check digit no longer matches, and a changed digit among the
+    first nine moves the weighted sum by weight x difference, which 11 (a prime) never divides.
+    """
+    i = below(rng, len(number))
+    digit = (int(number[i]) + 1 + below(rng, 9)) % 10
+    return f"{number[:i]}{digit}{number[i + 1 :]}"
+
+
+def invalid_postcode(address: Address, rng: random.Random) -> tuple[Address, str]:
+    """``address`` with its town (``postcode_town``) or only its outward code (``postcode_outward``) as postcode."""
+    if rng.random() < 0.5:
+        return replace(address, postcode=address.town), POSTCODE_TOWN
+    return replace(address, postcode=address.postcode.replace(" ", "")[:-3]), POSTCODE_OUTWARD
+
+
 def alternative_forenames(person: Person) -> list[str]:
     """Other forenames ``person`` may be recorded under: nicknames of their forename, their middle names."""
     found = list(NICKNAMES.get(person.forename, ()))
@@ -152,7 +199,7 @@ def _is_filled(draft: Draft[Any], name: str) -> bool:
 
 
 class FaultInjector:
-    """Applies every fault to the drafts of one chunk."""
+    """Applies every fault to the drafts of one chunk, then to the rows written from them."""
 
     def __init__(self, rates: FaultRates, rng: random.Random, gazetteer: Gazetteer, reference_date: date) -> None:
         self.rates = rates
@@ -171,7 +218,27 @@ class FaultInjector:
             self._date_of_birth(draft)
             self._address(draft)
             self._missing_field(draft)
+            self._postcode(draft)
+            self._nhs_number(draft)
         return duplicates
+
+    def orphan(self) -> bool:
+        """Whether a service, review, referral or plan names a client or child missing from their file."""
+        return self.rng.random() < self.rates.orphan_reference
+
+    def end_date(self, start: date, end: date | None, faults: list[str]) -> date | None:
+        """The end date a service or plan shows: ``end``, or for a few of those that have one, a wrong one.
+
+        A wrong end date is 1 to 365 days before ``start``; ``end_before_start`` is added to ``faults``.
+        """
+        if end is None or self.rng.random() >= self.rates.end_before_start:
+            return end
+        faults.append(END_BEFORE_START)
+        return start - timedelta(days=1 + below(self.rng, 365))
+
+    def duplicate_row(self) -> bool:
+        """Whether an adult social care client row is exported twice."""
+        return self.rng.random() < self.rates.duplicate_row
 
     def _duplicates(self, drafts: list[Draft[Any]]) -> list[Draft[Any]]:
         rate = self.rates.duplicate
@@ -232,6 +299,19 @@ class FaultInjector:
         if draft.address is not None and self.rng.random() < self.rates.address_variant:
             draft.address = address_variant(draft.address, self.rng)
             draft.faults.append("address_variant")
+
+    def _postcode(self, draft: Draft[Any]) -> None:
+        if draft.address is None or not draft.has("postcode") or self.rng.random() >= self.rates.invalid_postcode:
+            return
+        draft.address, fault = invalid_postcode(draft.address, self.rng)
+        draft.faults.append(fault)
+
+    def _nhs_number(self, draft: Draft[Any]) -> None:
+        if not (draft.rules.holds_nhs_number and draft.nhs_number and draft.has("nhs_number")):
+            return
+        if self.rng.random() < self.rates.invalid_nhs_number:
+            draft.nhs_number = invalid_nhs_number(draft.nhs_number, self.rng)
+            draft.faults.append(INVALID_NHS_NUMBER)
 
     def _missing_field(self, draft: Draft[Any]) -> None:
         optional = [name for name in draft.rules.optional_fields if _is_filled(draft, name)]

@@ -10,7 +10,7 @@ import os
 import shutil
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
@@ -178,21 +178,25 @@ def _generate(
         "generating demo council: %d residents, seed %d, %d chunks, %d workers", residents, seed, len(plans), workers
     )
     placed = households = 0
+    quality: Counter[ground_truth.QualityFault] = Counter()
     writer = ProjectWriter(root, tables, config.xlsx_max_rows, config.reference_date)
     with writer:
         for output in _outputs(setup, plans, workers):
             writer.write(output)
             placed += output.residents
             households += output.households
+            quality.update(output.quality_faults)
             if progress is not None:
                 progress(min(residents, (output.index + 1) * config.chunk_residents), residents)
     datasets = writer.datasets()
     declared = [(source.info, [t for t in datasets if t.source == source.info.name]) for source in sources]
     write_project_files(root, declared, seed=seed, residents=placed, reference_date=config.reference_date)
+    files = dict(writer.rows)
+    files[ground_truth.QUALITY_FAULTS_PATH] = ground_truth.write_quality_faults(root, quality)
     return GenerateSummary(
         residents=placed,
         households=households,
         properties=plans[-1].total_properties,
-        files=dict(writer.rows),
+        files=files,
         seconds=0.0,
     )

@@ -7,12 +7,26 @@
   household living there.
 - ``people.csv``: every resident with their true details and identifiers.
 - ``households.csv``: every household with its property, previous property and move-in date.
+- ``quality_faults.csv``: the exact number of each quality fault by dataset and the field, rule or
+  reference of the dataset's contract (``sources/*.yml``) that catches it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
+from observatory.demo.faults import (
+    DUPLICATE_ROW,
+    END_BEFORE_START,
+    INVALID_NHS_NUMBER,
+    ORPHAN_REFERENCE,
+    POSTCODE_OUTWARD,
+    POSTCODE_TOWN,
+    QUALITY_FAULTS,
+)
 from observatory.demo.geography import UPRN_BASE
 from observatory.demo.population import Household
 from observatory.demo.records import TRUTH_COLUMNS
@@ -54,6 +68,34 @@ HOUSEHOLDS = Table(
 )
 TABLES = (RECORDS, PEOPLE, HOUSEHOLDS)
 
+QUALITY_FAULTS_PATH = "ground_truth/quality_faults.csv"
+QUALITY_FAULT_COLUMNS = ("source", "dataset", "field_or_rule", "fault", "count")
+QualityFault = tuple[str, str, str, str]
+"""(source, dataset, field_or_rule, fault): a quality fault and the contract check that catches it."""
+
+_POSTCODE_FAULTS = (POSTCODE_TOWN, POSTCODE_OUTWARD)
+_PERSON_DATASETS = (("ctax", "accounts"), ("housing", "applications"), ("housing", "tenancies"), ("schools", "pupils"))
+QUALITY_CHECKS: tuple[QualityFault, ...] = (
+    ("asc", "clients", "person_id", DUPLICATE_ROW),
+    ("asc", "clients", "nhs_number", INVALID_NHS_NUMBER),
+    *(("asc", "clients", "postcode", fault) for fault in _POSTCODE_FAULTS),
+    ("asc", "services", "client", ORPHAN_REFERENCE),
+    ("asc", "services", "ends_after_start", END_BEFORE_START),
+    ("asc", "reviews", "client", ORPHAN_REFERENCE),
+    ("csc", "children", "nhs_number", INVALID_NHS_NUMBER),
+    *(("csc", "children", "postcode", fault) for fault in _POSTCODE_FAULTS),
+    ("csc", "referrals", "child", ORPHAN_REFERENCE),
+    ("csc", "referrals", "under_18_at_referral", "dob_wrong"),
+    ("csc", "plans", "child", ORPHAN_REFERENCE),
+    ("csc", "plans", "ends_after_start", END_BEFORE_START),
+    *((source, dataset, "postcode", fault) for source, dataset in _PERSON_DATASETS for fault in _POSTCODE_FAULTS),
+    ("schools", "pupils", "school_age", "dob_wrong"),
+)
+"""Every row of ``quality_faults.csv``, in order; a fault that did not happen is written with count 0."""
+_FAULTS = TRUTH_COLUMNS.index("faults")
+_CHECK_OF = {(s, d, fault): check for s, d, check, fault in QUALITY_CHECKS if fault in QUALITY_FAULTS}
+"""The check catching each fault that the ``faults`` column of ``records.csv`` names, by dataset."""
+
 README = """# Ground truth of the Demo County Council
 
 Synthetic data: every person here is invented. These files are NOT source data; keep them out of
@@ -65,9 +107,31 @@ and data quality can be measured exactly.
   record's address refers to, even when misspelt or stale), `current_uprn` (where the person
   lives now) and `faults` (`;`-separated: typo_forename, typo_surname, alternative_forename,
   surname_change, dob_wrong, dob_missing, stale_address, address_variant, duplicate,
-  missing_<field>).
+  missing_<field>, and the quality faults below).
 - `people.csv`: every resident with true names, date of birth, sex, ethnicity and identifiers.
 - `households.csv`: every household, its property (UPRN), previous property and move-in date.
+- `quality_faults.csv`: the exact number of each quality fault written into the sources, what the
+  data quality checks of the contracts in `sources/*.yml` should find: `source`, `dataset`,
+  `field_or_rule` (the contract's field, rule or reference that catches it), `fault` and `count`.
+  Every fault is listed, with count 0 where none happened.
+
+Quality faults (`fault`: `field_or_rule`, what the check finds):
+
+- `invalid_nhs_number`: `nhs_number`, one digit changed, so the modulus 11 check fails (invalid).
+- `postcode_town`: `postcode`, the town ("Aberdeen") in the postcode column (invalid).
+- `postcode_outward`: `postcode`, only the outward code ("AB10") in the postcode column (partial).
+- `orphan_reference`: `client` or `child`, a service or review naming a Person ID, or a referral
+  or plan naming a ChildID, that is not in the clients or children file.
+- `end_before_start`: `ends_after_start`, an end date before the start date.
+- `duplicate_row`: `person_id`, an adult social care client row exported twice; `count` extra
+  rows repeat a Person ID (records.csv keeps one row per key, with this fault).
+- `dob_wrong`: `under_18_at_referral`, a referral of a child whose recorded date of birth (a
+  `dob_wrong` fault of the child's record) makes them 18 or over on the referral date; and
+  `school_age`, a pupil whose recorded date of birth makes them younger than 4 or older than 17
+  on the 31 August that decides their year group.
+
+The counts of a dataset split over several worksheets (housing `tenancies`, `tenancies_2`, ...)
+are given under the first one's name.
 
 Record keys: asc.clients `Person ID`, asc.services `Service ID`, asc.reviews `Review ID`,
 csc.children `ChildID`, csc.referrals `ReferralID`, csc.plans `PlanID`, ctax.accounts
@@ -111,3 +175,32 @@ def household_rows(households: list[Household]) -> list[Sequence[Cell]]:
         ]
         for h in households
     ]
+
+
+def quality_faults(truth_rows: Iterable[Sequence[Cell]]) -> Counter[QualityFault]:
+    """The quality faults named in the ``faults`` column of ground-truth rows of ``records.csv``."""
+    found: Counter[QualityFault] = Counter()
+    for row in truth_rows:
+        faults = row[_FAULTS]
+        if not faults:
+            continue
+        source, dataset = str(row[0]), str(row[1])
+        for fault in str(faults).split(";"):
+            check = _CHECK_OF.get((source, dataset, fault))
+            if check is not None:
+                found[(source, dataset, check, fault)] += 1
+    return found
+
+
+def write_quality_faults(root: Path, counts: Counter[QualityFault]) -> int:
+    """Write ``quality_faults.csv`` under ``root``: one row per ``QUALITY_CHECKS`` entry; return its rows."""
+    unexpected = set(counts) - set(QUALITY_CHECKS)
+    if unexpected:
+        raise ValueError(f"quality faults without a row in quality_faults.csv: {sorted(unexpected)}")
+    path = root / QUALITY_FAULTS_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(QUALITY_FAULT_COLUMNS)
+        writer.writerows([*check, counts[check]] for check in QUALITY_CHECKS)
+    return len(QUALITY_CHECKS)

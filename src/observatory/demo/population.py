@@ -31,6 +31,11 @@ _KIND_NAMES = tuple(name for name, _ in _KINDS)
 _KIND_CUM = cumulative(w for _, w in _KINDS)
 
 
+def age_at(born: date, on: date) -> int:
+    """Completed years from ``born`` to ``on``."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 @dataclass(slots=True, eq=False)
 class Person:
     """A resident, with the true values every source record about them is derived from."""
@@ -53,7 +58,7 @@ class Person:
     upn: str = ""
 
     def age_on(self, on: date) -> int:
-        return on.year - self.dob.year - ((on.month, on.day) < (self.dob.month, self.dob.day))
+        return age_at(self.dob, on)
 
 
 @dataclass(slots=True, eq=False)

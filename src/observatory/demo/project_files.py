@@ -1,8 +1,9 @@
 """The project's YAML files: ``observatory.yml`` and one ``sources/<name>.yml`` per source system.
 
-They follow ``ProjectSpec`` and ``SourceSpec`` (``observatory.config.models``). Encoding, delimiter
-and header row are left to the loader's detection, which the council tax file (Windows-1252 with a
-title block above the header) exercises.
+They follow ``ProjectSpec`` and ``SourceSpec`` (``observatory.config.models``); each dataset carries
+its contract (``observatory.demo.contracts``). Encoding, delimiter and header row are left to the
+loader's detection, which the council tax file (Windows-1252 with a title block above the header)
+exercises. Short field entries are written on one line (``{column: UPRN, type: uprn}``).
 """
 
 from __future__ import annotations
@@ -13,19 +14,93 @@ from typing import Any
 
 import yaml
 
+from observatory.config.models import DatasetSpec, FieldSpec
+from observatory.demo.contracts import Contract, contract
 from observatory.demo.ground_truth import README
 from observatory.demo.tables import SourceInfo, Table
 
 COUNCIL_NAME = "Demo County Council"
+GAZETTEER = "llpg.properties"
+LINE_WIDTH = 110
+"""Lines of the YAML files are kept within this width where values allow."""
+LIST_WIDTH = 80
+"""Lists this long or shorter are written in flow style (``[A, B]``), longer ones one item per line."""
+FIELD_INDENT = 6
+"""Spaces before a field's name in ``sources/*.yml``."""
+
+
+class _OneLine(dict[str, Any]):
+    """A mapping written in flow style, on one line."""
+
+
+class _Inline(list[Any]):
+    """A list written in flow style (``[A, B, C]``), wrapped if long."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, one-line mappings where asked, and no anchors for repeated values."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _one_line(dumper: yaml.SafeDumper, data: _OneLine) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+
+
+def _inline(dumper: yaml.SafeDumper, data: _Inline) -> yaml.Node:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+
+
+_Dumper.add_representer(_OneLine, _one_line)
+_Dumper.add_representer(_Inline, _inline)
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=LINE_WIDTH)
     path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def _dataset(table: Table) -> dict[str, Any]:
+def _length(data: Any) -> int:
+    """The length of ``data`` written on one line."""
+    return len(yaml.dump(data, Dumper=_Dumper, allow_unicode=True, width=10 * LINE_WIDTH).rstrip("\n"))
+
+
+def _compact(data: dict[str, Any], indent: int | None) -> dict[str, Any]:
+    """``data`` with its short lists in flow style; on one line if that fits at ``indent`` (never if ``None``)."""
+    data = {k: _Inline(v) if isinstance(v, list) and _length(_Inline(v)) <= LIST_WIDTH else v for k, v in data.items()}
+    line = _OneLine(data)
+    return line if indent is not None and indent + _length(line) <= LINE_WIDTH else data
+
+
+def _field(name: str, spec: FieldSpec) -> dict[str, Any]:
+    """A field entry: column and type, then the options it sets, the description last."""
+    options = spec.model_dump(exclude_defaults=True)
+    entry = {"column": spec.column, "type": spec.type, **options}
+    entry.pop("description", None)
+    if spec.description:
+        entry["description"] = spec.description
+    return _compact(entry, FIELD_INDENT + len(name) + 2)
+
+
+def _contract(found: Contract, table: Table) -> dict[str, Any]:
+    if found.columns != table.columns:
+        raise ValueError(f"the contract of {table.first_part} does not list the columns of {table.key} in order")
+    entry: dict[str, Any] = {
+        "owner": found.owner,
+        "freshness": found.freshness,
+        "keys": _Inline(found.keys),
+        "fields": {name: _field(name, spec) for name, spec in found.fields.items()},
+    }
+    if found.rules:
+        entry["rules"] = [rule.model_dump(exclude_defaults=True) for rule in found.rules]
+    if found.references:
+        entry["references"] = [_compact(ref.model_dump(exclude_defaults=True), None) for ref in found.references]
+    return entry
+
+
+def _dataset(table: Table, reference_date: date) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "title": table.title,
         "description": table.description,
@@ -34,6 +109,8 @@ def _dataset(table: Table) -> dict[str, Any]:
     }
     if table.sheet is not None:
         entry["sheet"] = table.sheet
+    entry.update(_contract(contract(table.first_part, reference_date), table))
+    DatasetSpec.model_validate(entry)
     return entry
 
 
@@ -49,7 +126,8 @@ def write_project_files(
         f"(Open Government Licence). The true identity of every record is in ground_truth/, outside the sources."
     )
     written = ["observatory.yml"]
-    _dump(root / "observatory.yml", {"name": COUNCIL_NAME, "description": description})
+    project = {"name": COUNCIL_NAME, "description": description, "reference": {"gazetteer": GAZETTEER}}
+    _dump(root / "observatory.yml", project)
     for info, tables in sources:
         spec = {
             "name": info.name,
@@ -57,7 +135,7 @@ def write_project_files(
             "system": info.system,
             "owner": info.owner,
             "description": info.description,
-            "datasets": {table.dataset: _dataset(table) for table in tables},
+            "datasets": {table.dataset: _dataset(table, reference_date) for table in tables},
         }
         _dump(root / "sources" / f"{info.name}.yml", spec)
         written.append(f"sources/{info.name}.yml")

@@ -7,6 +7,7 @@ becomes is written to the ground truth with the person and household it really b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Generic, TypeVar
@@ -25,6 +26,7 @@ class DatasetRules:
     ``dob_optional``: the system lets a record have no date of birth. ``own_address``: the record
     holds the person's own address, which the system may not have updated after a move (council tax
     and tenancy records hold the property instead). ``optional_fields``: fields that may be blank.
+    ``holds_nhs_number``: the record shows the person's NHS number.
     """
 
     source: str
@@ -32,6 +34,7 @@ class DatasetRules:
     dob_optional: bool = False
     own_address: bool = False
     optional_fields: tuple[str, ...] = ()
+    holds_nhs_number: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -46,6 +49,7 @@ class Draft(Generic[PayloadT]):
     surname: str
     dob: date | None
     address: Address | None
+    nhs_number: str = ""
     blanks: list[str] = field(default_factory=list)
     faults: list[str] = field(default_factory=list)
     is_duplicate: bool = False
@@ -53,7 +57,8 @@ class Draft(Generic[PayloadT]):
     @classmethod
     def of(cls, rules: DatasetRules, person: Person, payload: PayloadT, address: Address | None) -> Draft[PayloadT]:
         """A record holding the true values."""
-        return cls(rules, person, payload, person.forename, person.middle_names, person.surname, person.dob, address)
+        names = (person.forename, person.middle_names, person.surname)
+        return cls(rules, person, payload, *names, person.dob, address, person.nhs_number)
 
     def copy(self) -> Draft[PayloadT]:
         """A second record of the same person (a duplicate), with the true values again."""
@@ -88,7 +93,10 @@ def truth_row(draft: Draft[object], record_key: str) -> list[Cell]:
     ]
 
 
-def linked_truth_row(source: str, dataset: str, record_key: str, person: Person) -> list[Cell]:
+def linked_truth_row(
+    source: str, dataset: str, record_key: str, person: Person, faults: Sequence[str] = ()
+) -> list[Cell]:
     """The ground-truth row of a record that names a person only through another record's key."""
     current = str(person.household.property_index + UPRN_BASE)
-    return [source, dataset, record_key, person.person_id, person.household.household_id, "", current, ""]
+    household = person.household.household_id
+    return [source, dataset, record_key, person.person_id, household, "", current, ";".join(faults)]

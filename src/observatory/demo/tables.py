@@ -11,7 +11,11 @@ Cell = str | int | float | date | None
 
 @dataclass(frozen=True)
 class Table:
-    """One dataset: a CSV file, or a worksheet of an XLSX workbook (``sheet``)."""
+    """One dataset: a CSV file, or a worksheet of an XLSX workbook (``sheet``).
+
+    A table longer than a worksheet continues on further sheets, each a dataset of its own with its
+    ``part`` number (2, 3 ...) and the same contract as the first.
+    """
 
     source: str
     dataset: str
@@ -23,10 +27,16 @@ class Table:
     encoding: str = "utf-8"
     line_end: str = "\n"
     preamble: tuple[str, ...] = ()
+    part: int = 1
 
     @property
     def key(self) -> str:
         return f"{self.source}.{self.dataset}"
+
+    @property
+    def first_part(self) -> str:
+        """``source.dataset`` of the table's first part (its contract's name)."""
+        return self.key if self.part == 1 else self.key.removesuffix(f"_{self.part}")
 
     @property
     def format(self) -> str:

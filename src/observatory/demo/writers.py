@@ -95,6 +95,7 @@ class ProjectWriter:
                 dataset=f"{table.dataset}_{part}",
                 sheet=f"{table.sheet} ({part})",
                 title=f"{table.title} (part {part})",
+                part=part,
             )
         worksheet = workbook.book.create_sheet(table.sheet)
         bold = Font(bold=True)

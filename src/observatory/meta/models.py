@@ -1,11 +1,24 @@
-"""Metadata store tables: runs and loads. Later issues add catalogue, quality, users, audit."""
+"""Metadata store tables: runs, loads and quality snapshots. Later issues add catalogue, users, audit."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -93,3 +106,78 @@ class Load(Base):
     pid: Mapped[int] = mapped_column(Integer)
     host: Mapped[str] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class QualitySnapshot(Base):
+    """The quality of one dataset as measured by one run, with its score and stated confidence."""
+
+    __tablename__ = "quality_snapshots"
+    __table_args__ = (Index("ix_quality_snapshots_dataset_measured", "dataset", "measured_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    dataset: Mapped[str] = mapped_column(String(200))
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rows: Mapped[int] = mapped_column(BigInteger)
+    score: Mapped[float | None] = mapped_column(Float)
+    dimension_scores: Mapped[dict[str, float | None]] = mapped_column(JSON, default=dict)
+    confidence: Mapped[str] = mapped_column(String(10))
+    statement: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+
+
+class QualityMeasureRow(Base):
+    """One measure of a snapshot: ``passed`` of ``total`` rows (or values) met it."""
+
+    __tablename__ = "quality_measures"
+    __table_args__ = (UniqueConstraint("snapshot_id", "name", name="uq_quality_measures_snapshot_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("quality_snapshots.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    dimension: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(100))
+    critical: Mapped[bool] = mapped_column(Boolean)
+    passed: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(Text)
+
+
+class QualitySampleRow(Base):
+    """Some rows failing one measure of a snapshot; personal values arrive masked (``masked`` names them)."""
+
+    __tablename__ = "quality_samples"
+    __table_args__ = (Index("ix_quality_samples_snapshot_measure", "snapshot_id", "measure"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("quality_snapshots.id"))
+    measure: Mapped[str] = mapped_column(String(300))
+    columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rows: Mapped[list[dict[str, str | None]]] = mapped_column(JSON, default=list)
+    masked: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class QualityAlert(Base):
+    """A measure that fell by more than the project's ``alert_drop``, or stale data; addressed to the owner."""
+
+    __tablename__ = "quality_alerts"
+    __table_args__ = (Index("ix_quality_alerts_dataset_status", "dataset", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("quality_snapshots.id"), index=True)
+    dataset: Mapped[str] = mapped_column(String(200))
+    measure: Mapped[str] = mapped_column(String(300))
+    dimension: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    previous_value: Mapped[float | None] = mapped_column(Float)
+    current_value: Mapped[float] = mapped_column(Float)
+    baseline_value: Mapped[float | None] = mapped_column(Float)
+    expected_value: Mapped[float] = mapped_column(Float)
+    drop_by: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)
+    owner: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("quality_snapshots.id"))

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from observatory.demo import codes, identifiers
+from observatory.demo.faults import DUPLICATE_ROW, ORPHAN_REFERENCE
 from observatory.demo.formats import nhs_spaced, slash_date
 from observatory.demo.population import Household, Person
 from observatory.demo.randomness import cumulative, weighted
@@ -24,6 +25,7 @@ CLIENTS = DatasetRules(
     dob_optional=True,
     own_address=True,
     optional_fields=("phone", "postcode", "ethnicity", "nhs_number"),
+    holds_nhs_number=True,
 )
 _SERVICE_NAMES = tuple(name for name, _, _ in codes.SERVICE_TYPES)
 _SERVICE_CUM = cumulative(s[1] for s in codes.SERVICE_TYPES)
@@ -36,6 +38,17 @@ class Client:
 
     support_reason: str
     first_contact: date
+
+
+def _client_key(ctx: ChunkContext) -> str:
+    return str(1_000_000 + ctx.serial("asc.clients"))
+
+
+def _client_of(ctx: ChunkContext, key: str) -> tuple[str, list[str]]:
+    """The client ID a service or review shows: ``key``, or for an orphan one no client row has."""
+    if ctx.faults.orphan():
+        return _client_key(ctx), [ORPHAN_REFERENCE]
+    return key, []
 
 
 def _chance_of_care(age: int) -> float:
@@ -124,28 +137,29 @@ class AdultSocialCare(System):
         for draft in drafts:
             person = draft.person
             client: Client = draft.payload
-            key = str(1_000_000 + ctx.serial("asc.clients"))
+            key = _client_key(ctx)
+            twice = ctx.faults.duplicate_row()
+            if twice:
+                draft.faults.append(DUPLICATE_ROW)
             address = draft.address
             phone = person.mobile or person.household.landline
             name = f"{draft.surname.upper()}, {draft.forename}"
-            ctx.add_record(
-                clients,
-                [
-                    key,
-                    f"{name} {draft.middle_names}" if draft.middle_names else name,
-                    slash_date(draft.dob),
-                    "Male" if person.sex == "M" else "Female",
-                    person.ethnicity.label if draft.has("ethnicity") else "",
-                    nhs_spaced(person.nhs_number) if draft.has("nhs_number") else "",
-                    address.one_line() if address else "",
-                    address.postcode if address and draft.has("postcode") else "",
-                    identifiers.phone_spaced(phone) if phone and draft.has("phone") else "",
-                    client.support_reason,
-                    slash_date(client.first_contact),
-                ],
+            row = [
                 key,
-                draft,
-            )
+                f"{name} {draft.middle_names}" if draft.middle_names else name,
+                slash_date(draft.dob),
+                "Male" if person.sex == "M" else "Female",
+                person.ethnicity.label if draft.has("ethnicity") else "",
+                nhs_spaced(draft.nhs_number) if draft.has("nhs_number") else "",
+                address.one_line() if address else "",
+                address.postcode if address and draft.has("postcode") else "",
+                identifiers.phone_spaced(phone) if phone and draft.has("phone") else "",
+                client.support_reason,
+                slash_date(client.first_contact),
+            ]
+            ctx.add_record(clients, row, key, draft)
+            if twice:
+                ctx.add(clients, row)
             by_person.setdefault(person.person_id, []).append(key)
             people.setdefault(person.person_id, person)
         for person_id, keys in by_person.items():
@@ -161,26 +175,16 @@ class AdultSocialCare(System):
             ended = start + timedelta(days=rng.randrange(14, 400)) if rng.random() < 0.3 else None
             cost = _SERVICE_COST[kind] * rng.uniform(0.8, 1.3)
             key = f"S{10_000_000 + ctx.serial('asc.services')}"
-            row = [
-                key,
-                rng.choice(keys),
-                kind,
-                rng.choice(codes.CARE_PROVIDERS),
-                slash_date(start),
-                slash_date(ended) if ended and ended < self.on else "",
-                f"{cost:.2f}" if cost else "",
-            ]
-            ctx.add_linked(services, row, key, person)
+            client, faults = _client_of(ctx, rng.choice(keys))
+            provider = rng.choice(codes.CARE_PROVIDERS)
+            ended = ctx.faults.end_date(start, ended if ended and ended < self.on else None, faults)
+            row = [key, client, kind, provider, slash_date(start), slash_date(ended), f"{cost:.2f}" if cost else ""]
+            ctx.add_linked(services, row, key, person, faults)
         for _ in range(rng.randrange(4)):
             key = f"R{10_000_000 + ctx.serial('asc.reviews')}"
             when = self.on - timedelta(days=rng.randrange(1, 3 * 365))
             kind = "Annual Review" if rng.random() < 0.75 else "Unplanned Review"
-            row = [
-                key,
-                rng.choice(keys),
-                slash_date(when),
-                kind,
-                rng.choice(codes.REVIEW_OUTCOMES),
-                rng.choice(codes.CARE_TEAMS),
-            ]
-            ctx.add_linked(reviews, row, key, person)
+            client, faults = _client_of(ctx, rng.choice(keys))
+            outcome = rng.choice(codes.REVIEW_OUTCOMES)
+            row = [key, client, slash_date(when), kind, outcome, rng.choice(codes.CARE_TEAMS)]
+            ctx.add_linked(reviews, row, key, person, faults)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar
 
+from observatory.demo.faults import FaultInjector
 from observatory.demo.geography import Gazetteer
 from observatory.demo.population import ChunkPlan, Household, Person
 from observatory.demo.randomness import stream
@@ -18,15 +20,23 @@ TRUTH_KEY = f"{GROUND_TRUTH}.records"
 
 
 class ChunkContext:
-    """One chunk being generated: its plan, random streams, the gazetteer and the rows made so far."""
+    """One chunk being generated: its plan, random streams, faults, the gazetteer and the rows made so far.
 
-    def __init__(self, plan: ChunkPlan, seed: int, reference_date: date, gazetteer: Gazetteer) -> None:
+    ``quality`` counts quality-rule failures that no record's own faults explain, by (source, dataset,
+    rule, cause): a referral of a child whose recorded date of birth makes them an adult, say.
+    """
+
+    def __init__(
+        self, plan: ChunkPlan, seed: int, reference_date: date, gazetteer: Gazetteer, faults: FaultInjector
+    ) -> None:
         self.plan = plan
         self.on = reference_date
         self.gazetteer = gazetteer
+        self.faults = faults
         self.select_rng = stream(seed, "chunk", plan.index, "select")
         self.render_rng = stream(seed, "chunk", plan.index, "render")
         self.rows: dict[str, list[Sequence[Cell]]] = {}
+        self.quality: Counter[tuple[str, str, str, str]] = Counter()
         self._serials: dict[str, int] = {}
 
     def add(self, table: Table, row: Sequence[Cell]) -> None:
@@ -40,10 +50,12 @@ class ChunkContext:
         self.add(table, row)
         self.add_truth(truth_row(draft, key))
 
-    def add_linked(self, table: Table, row: Sequence[Cell], key: str, person: Person) -> None:
+    def add_linked(
+        self, table: Table, row: Sequence[Cell], key: str, person: Person, faults: Sequence[str] = ()
+    ) -> None:
         """A source row about ``person`` that holds no personal details, and its ground-truth row."""
         self.add(table, row)
-        self.add_truth(linked_truth_row(table.source, table.dataset, key, person))
+        self.add_truth(linked_truth_row(table.source, table.dataset, key, person, faults))
 
     def serial(self, name: str) -> int:
         """The next number of series ``name``, unique across all chunks."""

@@ -7,22 +7,40 @@ contact phone in international form.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from observatory.demo import codes, identifiers
+from observatory.demo.faults import ORPHAN_REFERENCE
 from observatory.demo.formats import iso_date
-from observatory.demo.population import Household, Person
+from observatory.demo.population import Household, Person, age_at
 from observatory.demo.randomness import weighted
 from observatory.demo.records import DatasetRules, Draft
 from observatory.demo.systems.base import ChunkContext, System
 from observatory.demo.tables import SourceInfo, Table
 
 CHILDREN = DatasetRules(
-    "csc", "children", own_address=True, optional_fields=("phone", "nhs_number", "ethnicity", "postcode")
+    "csc",
+    "children",
+    own_address=True,
+    optional_fields=("phone", "nhs_number", "ethnicity", "postcode"),
+    holds_nhs_number=True,
 )
+ADULT_AT_REFERRAL = ("csc", "referrals", "under_18_at_referral", "dob_wrong")
+"""A referral failing the under-18 rule because the child's recorded date of birth is wrong."""
 FAMILY_CHANCE = 0.06
 CHILD_CHANCE = 0.85
+
+
+def _child_key(ctx: ChunkContext) -> str:
+    return f"CH{10_000_000 + ctx.serial('csc.children')}"
+
+
+def _child_of(ctx: ChunkContext, key: str) -> tuple[str, list[str]]:
+    """The child ID a referral or plan shows: ``key``, or for an orphan one no child row has."""
+    if ctx.faults.orphan():
+        return _child_key(ctx), [ORPHAN_REFERENCE]
+    return key, []
 
 
 def _three_lines(lines: list[str]) -> list[str]:
@@ -101,9 +119,11 @@ class ChildrensSocialCare(System):
         children, referrals, plans = self.tables
         by_person: dict[str, list[str]] = {}
         people: dict[str, Person] = {}
+        born: dict[str, date | None] = {}
         for draft in drafts:
             person = draft.person
-            key = f"CH{10_000_000 + ctx.serial('csc.children')}"
+            key = _child_key(ctx)
+            born[key] = draft.dob
             address = draft.address
             lines = _three_lines(address.lines()[:-1] if address else [])
             phone = person.household.landline or next((p.mobile for p in person.household.members if p.mobile), "")
@@ -114,7 +134,7 @@ class ChildrensSocialCare(System):
                 iso_date(draft.dob),
                 "1" if person.sex == "M" else "2",
                 person.ethnicity.dfe_code if draft.has("ethnicity") else "",
-                person.nhs_number if draft.has("nhs_number") else "",
+                draft.nhs_number if draft.has("nhs_number") else "",
                 *lines,
                 address.postcode if address and draft.has("postcode") else "",
                 identifiers.phone_international(phone) if phone and draft.has("phone") else "",
@@ -123,37 +143,42 @@ class ChildrensSocialCare(System):
             by_person.setdefault(person.person_id, []).append(key)
             people.setdefault(person.person_id, person)
         for person_id, keys in by_person.items():
-            self._referrals_and_plans(ctx, people[person_id], keys, referrals, plans)
+            self._referrals_and_plans(ctx, people[person_id], keys, born, referrals, plans)
 
     def _referrals_and_plans(
-        self, ctx: ChunkContext, person: Person, keys: list[str], referrals: Table, plans: Table
+        self,
+        ctx: ChunkContext,
+        person: Person,
+        keys: list[str],
+        born: dict[str, date | None],
+        referrals: Table,
+        plans: Table,
     ) -> None:
         rng = ctx.render_rng
         age_days = (self.on - person.dob).days
         for _ in range(1 + (rng.random() < 0.3)):
             key = f"RF{10_000_000 + ctx.serial('csc.referrals')}"
             when = self.on - timedelta(days=rng.randrange(0, max(1, min(age_days, 3 * 365))))
+            child, faults = _child_of(ctx, rng.choice(keys))
+            recorded = born.get(child)
+            if recorded is not None and age_at(recorded, when) >= 18:
+                ctx.quality[ADULT_AT_REFERRAL] += 1
             row = [
                 key,
-                rng.choice(keys),
+                child,
                 iso_date(when),
                 rng.choice(codes.REFERRAL_SOURCES),
                 rng.choice(codes.PRIMARY_NEEDS),
                 rng.choice(codes.REFERRAL_OUTCOMES),
             ]
-            ctx.add_linked(referrals, row, key, person)
+            ctx.add_linked(referrals, row, key, person, faults)
         if rng.random() < 0.5:
             key = f"PL{10_000_000 + ctx.serial('csc.plans')}"
             kind = weighted(rng, codes.PLAN_TYPES, (60, 85, 100))
             start = self.on - timedelta(days=rng.randrange(0, max(1, min(age_days, 2 * 365))))
             end = start + timedelta(days=rng.randrange(60, 700)) if rng.random() < 0.4 else None
             category = rng.choice(codes.ABUSE_CATEGORIES) if kind == "Child Protection Plan" else ""
-            row = [
-                key,
-                rng.choice(keys),
-                kind,
-                iso_date(start),
-                iso_date(end if end and end < self.on else None),
-                category,
-            ]
-            ctx.add_linked(plans, row, key, person)
+            child, faults = _child_of(ctx, rng.choice(keys))
+            end = ctx.faults.end_date(start, end if end and end < self.on else None, faults)
+            row = [key, child, kind, iso_date(start), iso_date(end), category]
+            ctx.add_linked(plans, row, key, person, faults)

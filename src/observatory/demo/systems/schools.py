@@ -19,7 +19,7 @@ from observatory.demo import identifiers
 from observatory.demo.formats import iso_date
 from observatory.demo.geography import PROPERTIES_PER_BLOCK
 from observatory.demo.places import SCHOOL_BASES
-from observatory.demo.population import Household
+from observatory.demo.population import Household, age_at
 from observatory.demo.records import DatasetRules, Draft
 from observatory.demo.systems.base import ChunkContext, System
 from observatory.demo.tables import SourceInfo, Table
@@ -28,6 +28,10 @@ PUPILS = DatasetRules("schools", "pupils", own_address=True, optional_fields=("e
 PRIMARY_CATCHMENT_BLOCKS = 60
 SECONDARY_CATCHMENT_BLOCKS = 300
 SERIALS_PER_ENTRY_YEAR = 250
+MIN_AGE, MAX_AGE = 4, 17
+"""Ages on the cutoff day of pupils in reception to year 13."""
+OUTSIDE_SCHOOL_AGE = ("schools", "pupils", "school_age", "dob_wrong")
+"""A pupil failing the school-age rule because their recorded date of birth is wrong."""
 _QUALIFIERS = ("", "North ", "South ", "East ", "West ", "Park ", "Central ", "Hill ", "Burn ", "Bridge ")
 
 
@@ -49,6 +53,11 @@ def _school(block: int, secondary: bool) -> tuple[int, str]:
     if secondary:
         return 4000 + index % 1000, f"{SCHOOL_BASES[base]} {qualifier}Academy"
     return 2000 + index % 2000, f"{SCHOOL_BASES[base]} {qualifier}Primary School"
+
+
+def age_cutoff(census_day: date) -> date:
+    """The day a pupil's age decides their year group: 31 August before the school year of ``census_day``."""
+    return date(census_day.year if census_day.month >= 9 else census_day.year - 1, 8, 31)
 
 
 class SchoolCensus(System):
@@ -97,14 +106,10 @@ class SchoolCensus(System):
             ),
         )
 
-    @property
-    def _academic_year(self) -> int:
-        return self.on.year if self.on.month >= 9 else self.on.year - 1
-
     def drafts(self, households: list[Household], ctx: ChunkContext) -> list[Draft[Any]]:
         rng = ctx.select_rng
-        start = self._academic_year
-        cutoff = date(start, 8, 31)
+        cutoff = age_cutoff(self.on)
+        start = cutoff.year
         serials: dict[int, int] = {}
         found: list[Draft[Any]] = []
         for household in households:
@@ -135,7 +140,10 @@ class SchoolCensus(System):
 
     def render(self, drafts: list[Draft[Any]], ctx: ChunkContext) -> None:
         (pupils,) = self.tables
+        cutoff = age_cutoff(self.on)
         for draft in drafts:
+            if draft.dob is not None and not MIN_AGE <= age_at(draft.dob, cutoff) <= MAX_AGE:
+                ctx.quality[OUTSIDE_SCHOOL_AGE] += 1
             person = draft.person
             place: Place = draft.payload
             key = str(50_000_000 + ctx.serial("schools.pupils"))

@@ -10,12 +10,22 @@ from importlib import import_module
 from typing import TYPE_CHECKING, get_args
 
 from observatory.config.models import FieldTypeName
-from observatory.standards.types.base import STATUSES, FieldType, Status, Storage, Verdict
+from observatory.standards.types.base import STATUSES, FieldType, Lookup, Status, Storage, Verdict
 
 if TYPE_CHECKING:
     from observatory.config.models import FieldSpec
 
-__all__ = ["STATUSES", "TYPE_CLASSES", "FieldType", "Status", "Storage", "Verdict", "field_type", "type_class"]
+__all__ = [
+    "STATUSES",
+    "TYPE_CLASSES",
+    "FieldType",
+    "Lookup",
+    "Status",
+    "Storage",
+    "Verdict",
+    "field_type",
+    "type_class",
+]
 
 TYPE_CLASSES: dict[str, str] = {
     "text": "text:Text",

@@ -16,6 +16,7 @@ and ``missing`` (empty, blank or a null token such as ``N/A``).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -29,6 +30,19 @@ STATUSES: tuple[Status, ...] = ("valid", "partial", "invalid", "missing")
 
 Storage = Literal["string", "int64", "decimal(18,2)", "float64", "boolean", "date"]
 """The type of the standard column in the warehouse (an Ibis dtype string)."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A derived column found in a small reference table: the engine joins, rather than testing each entry per row.
+
+    The column ``<field>__<suffix>`` holds ``table[key]``, or ``key`` itself when the table has
+    no entry for it (a forename that is not a nickname is its own canonical form).
+    """
+
+    suffix: str
+    key: ir.StringValue
+    table: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +100,7 @@ class FieldType(ABC):
     def extras(self, column: ir.StringValue) -> dict[str, ir.Value]:
         """Derived columns, named by suffix (``{"outward": ...}`` becomes ``<field>__outward``)."""
         return {}
+
+    def lookups(self, column: ir.StringValue) -> list[Lookup]:
+        """Derived columns looked up in reference tables (see ``Lookup``)."""
+        return []
