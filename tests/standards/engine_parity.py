@@ -7,6 +7,7 @@ from typing import Any
 
 import ibis
 
+from observatory.standards.layer import apply_lookups
 from observatory.standards.staging import staged_select
 from observatory.standards.types import FieldType
 
@@ -16,11 +17,15 @@ def engine_results(ftype: FieldType, values: Sequence[str | None], con: Any | No
     con = con or ibis.duckdb.connect()
     table = ibis.memtable({"i": list(range(len(values))), "v": list(values)}, schema={"i": "int64", "v": "string"})
     extras = ftype.extras(table.v)
+    lookups = ftype.lookups(table.v)
     columns = {"i": table.i, "value": ftype.value_expr(table.v), "status": ftype.status_expr(table.v)}
     columns.update({f"x_{k}": e for k, e in extras.items()})
-    expr = staged_select(table, columns).order_by("i")  # as the standard layer computes them
+    columns.update({f"x_{lookup.suffix}": lookup.key for lookup in lookups})
+    # as the standard layer computes them: shared parts once, then the reference joins
+    staged = staged_select(table, columns)
+    expr = apply_lookups(staged, {f"x_{lookup.suffix}": lookup.table for lookup in lookups}).order_by("i")
     frame = con.execute(expr)
-    names = ["value", "status", *[f"x_{k}" for k in extras]]
+    names = ["value", "status", *[f"x_{k}" for k in extras], *[f"x_{lookup.suffix}" for lookup in lookups]]
     return [tuple(None if _isnull(row[n]) else row[n] for n in names) for _, row in frame.iterrows()]
 
 

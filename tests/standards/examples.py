@@ -273,13 +273,69 @@ EXAMPLES: dict[str, tuple[str | None, ...]] = {
     ),
     "email": _EMAILS,
     "phone": _PHONES,
-    # dates.py, names.py and address.py add their tricky values under their own type names.
-    "date": (),
-    "date_of_birth": (),
-    "person_name": (),
-    "forename": (),
-    "surname": (),
-    "address": (),
+    "date": (
+        "08/06/2012",  # real: lambeth_council/2012-06-payments.csv "Invoice Creation Date"
+        "01-JUN-2012",  # real: 2012-06-payments.csv preamble, Oracle style
+        "02/07/2012 16:59:18",  # real: 2012-06-payments.csv "Report Date"
+        "01/01/10",  # real: LBLFOIDisclosureLogJan2012.csv request text
+        "13.04.10",  # real: LBLFOIDisclosureLogJan2012.csv request text
+        "1990-04-01",  # real: bradford.csv "Property start date"
+        "7200",  # real: bradford.csv, a rateable value shifted into "Property start date"
+        "Y",  # real: bradford.csv, a flag shifted into "Liability start date"
+        "04-Jan-10",
+        "2012-06-01 00:00:00",
+        "2012-06-01T10:20:30.123Z",
+        "8/6/2012 4:59 PM",
+        "1st June, 2012",
+        "01-Sept-2012",
+        "31/02/2020",
+        "29/02/2019",
+        "29/02/2000",
+        "12/31/2020",
+        "0000-01-01",
+        "20120601",
+        "01/06/2012 25:00",
+        "31/12/99",
+    ),
+    "date_of_birth": ("11-Jun-1968", "26/10/1985", "2019-10-26", "04-Jan-27", "01/01/1900", "01/01/2999", "29/02/2019"),
+    "person_name": (
+        "PAYNE, Jenna Judith",
+        "FARRELL, Tomasz",  # demo adult social care
+        "Mr Jack Brontë",  # demo council tax
+        "Mr Frase Wheeler",
+        "Dr. J. Smith-Jones Jr",
+        "o'brien",
+        "O\u2019Brien",
+        "MÜLLER",
+        "Ludwig van Beethoven",
+        "SMITH, Mr John",
+        "Smith, John Jr",
+        "Mrs Smith, Jane",
+        "John Smith, OBE",
+        "Rt Hon Sir John Major KG",
+        "SMITH, Mrs",
+        "Mr",
+        "12345",
+        "JONES 'JIM' SMITH",
+        "Иван Петров",
+    ),
+    "forename": ("Bob", "peggy", "Mary-Jane", "Jo, Ann", "Zoë", "Eilidh", "Ellliott", "Mr John"),
+    "surname": ("o'brien", "Smith - Jones", "Mc Donald", "D'Souza", "Brontë", "van der Berg"),
+    "address": (
+        "Flat 14, Newlands Lodge, Broomhill Way, Kingswells, Aberdeen",
+        "61 Hillview Dr",
+        "55 Rubislaw Street, Aberdeen AB11 7DG",
+        "52, Cross Roads, Keighley, BD22 9BA",  # real: bradford.csv
+        "Dr Fenwicks Practice At, Woodroyd Centre, Greenway Road, Bradford, BD5 8PD",  # real: bradford.csv
+        "Unit 2 (Ground Floor), Legrams Mill, Thornton Rd Ind Estate, Bradford, BD7 1NH",  # real: bradford.csv
+        "O2 (66968), Streetworks, Eastfield, Scarborough, North Yorkshire, YO11",  # real: scarborough.csv
+        "flat 6, 71 park road, newtonhill, ab12 4tn",  # demo children's social care
+        "54 Rubislaw St., Aberdeen",  # demo council tax
+        "St Mary's Church, St. Andrew's Road, Aberdeen",
+        "Apt 3B; 9 Orchard Cres | Leeds",
+        "AB11 7DG",
+        "---",
+    ),
 }
 
 CONFIGURED: tuple[FieldSpec, ...] = (
@@ -288,6 +344,8 @@ CONFIGURED: tuple[FieldSpec, ...] = (
     FieldSpec(type="boolean", mapping={"J": "true", "Nein": "false", "1": "false"}),
     FieldSpec(type="sex", mapping={"mail": "1", "Femme": "Female"}),
     FieldSpec(type="ethnicity", mapping={"Klingon": "other_any", "WB": "White British"}),
+    FieldSpec(type="date", formats=["%d-%b-%y", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%Y%m%d"]),
+    FieldSpec(type="date_of_birth", formats=["%d-%b-%Y"]),
 )
 """Field specs whose options change a type's rule."""
 

@@ -216,8 +216,9 @@ def _dataset_measures(dataset: Dataset, joined: Joined) -> list[PendingMeasure]:
             PendingMeasure(
                 f"rule:{rule.name}",
                 rule.dimension,
-                check.fill_null(False),
-                check.notnull(),
+                ibis.cases((check, True), else_=False),
+                # not ``check.notnull()``: Spark misparses ``x BETWEEN a AND b IS NOT NULL``
+                ibis.cases((check, True), (~check, True), else_=False),
                 critical=True,
                 description=rule.description or rule.check,
                 sample_columns=columns,

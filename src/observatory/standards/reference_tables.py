@@ -18,7 +18,7 @@ from observatory.engine import Engine
 from observatory.errors import IngestError
 from observatory.standards.reference import ONSPD_FILE
 
-POSTCODES_TABLE = "_ref_postcodes"
+POSTCODES_TABLE = "ref_postcodes"
 GEOGRAPHY: dict[str, tuple[str, ...]] = {
     "local_authority": ("oslaua", "laua", "lad23cd", "lad24cd"),
     "ward": ("osward", "ward"),

@@ -21,8 +21,19 @@ import ibis
 
 from observatory.standards.types.base import FieldType, Verdict
 from observatory.standards.types.clean import clean, clean_expr
-from observatory.standards.types.names import ASCII_BRACKETS, CONTROL, SYMBOLS
-from observatory.standards.types.portable_text import FOLD, Step, Sub, Swap, extract, run, run_expr, search
+from observatory.standards.types.portable_text import (
+    ASCII_BRACKETS,
+    CONTROL,
+    FOLD,
+    SYMBOLS,
+    Step,
+    Sub,
+    Swap,
+    extract,
+    run,
+    run_expr,
+    search,
+)
 from observatory.standards.types.postcode import INWARD_PATTERN, OUTWARD_PATTERN
 
 if TYPE_CHECKING:
@@ -82,7 +93,7 @@ _EXPAND: tuple[Step, ...] = (
 )
 _UNPAD: tuple[Step, ...] = (Sub(" +", " "), Swap(" ,", ","), Sub("^ |, $"))
 
-_HOUSE_NUMBER = "[0-9]+[A-Z]?(?:[-/][0-9]+[A-Z]?)?"
+_HOUSE_NUMBER = "[0-9]+[A-Z]?(?:[-/][0-9]+[A-Z]?)*"
 _NUMBER_ALONE = f"^({_HOUSE_NUMBER}),"
 """A house number written as a part of its own at the start (``52, CROSS ROADS``)."""
 FLAT_PATTERN = (
@@ -159,12 +170,13 @@ class Address(FieldType):
         "(St Mary's Road) and Saint becomes ST. A house number written as a part of its own (52, Cross "
         "Roads) is joined to its street. Parts: flat (FLAT 14, UNIT 3B, GROUND FLOOR FLAT at the start), "
         "number (the house number starting the first part that begins with one: 55, 12A, 12-14) and "
-        "street (the rest of that part). An address that is only a postcode is partial, with no standard "
-        "form; one with no letters or digits is invalid."
+        "street (the rest of that part). An address that is only a postcode is partial, and its standard "
+        "form is the postcode; one with no letters or digits is invalid."
     )
     source: ClassVar[str] = (
         "Royal Mail Programmers' Guide to the Postcode Address File (PAF): address elements and "
-        "thoroughfare descriptors; BS 7666-2 (the gazetteer's street descriptors and SAON/PAON)."
+        "thoroughfare descriptors; BS 7666-1 and BS 7666-2 (street and land and property gazetteers: "
+        "street descriptors, SAON and PAON)."
     )
 
     def parts(self, text: str | None) -> AddressParts | None:
@@ -179,7 +191,7 @@ class Address(FieldType):
         if search(parts.value, _TEXT):
             return Verdict("valid", parts.value)
         if parts.postcode:
-            return Verdict("partial", reason="only a postcode: no house, street or town")
+            return Verdict("partial", parts.postcode, "only a postcode: no house, street or town")
         return Verdict("invalid", reason="no letters or digits")
 
     def extra_values(self, text: str | None) -> dict[str, str | None]:
@@ -196,7 +208,7 @@ class Address(FieldType):
 
     def value_expr(self, column: ir.StringValue) -> ir.StringValue:
         exprs = _AddressExprs(column)
-        return ibis.cases((exprs.has_text, exprs.value), else_=ibis.null("string"))
+        return ibis.cases((exprs.has_text, exprs.value), else_=exprs.postcode)
 
     def status_expr(self, column: ir.StringValue) -> ir.StringValue:
         exprs = _AddressExprs(column)

@@ -110,6 +110,8 @@ MONTH_NAME_STEPS: tuple[Step, ...] = (
 
 # -- explicit formats --------------------------------------------------------------------------
 
+ISO_FORMAT = "%Y-%m-%d"
+"""The standard form, accepted after a field's own formats so that a standard value reads back as itself."""
 _NUMERIC = {"d": "day", "m": "month", "Y": "year", "y": "year"}
 _IGNORED = {
     "H": "(?:[01]?[0-9]|2[0-3])", "I": "(?:0?[1-9]|1[0-2])", "M": "[0-5][0-9]", "S": "[0-5][0-9]",
@@ -120,17 +122,17 @@ _LITERALS = set(ASCII_UPPER + "0123456789 /-,:_'.")
 
 @dataclass(frozen=True, slots=True)
 class DateFormat:
-    """Explicit formats compiled to one pattern ``^(?:F1|F2|...)$`` and the group of each part per format."""
+    """One format compiled to a pattern over upper-case text (``^...$``) and the group of each part."""
 
-    texts: tuple[str, ...]
+    text: str
     pattern: str
-    days: tuple[int, ...]
-    months: tuple[tuple[int, bool], ...]
-    """(group, is a month name) per format."""
-    years: tuple[int, ...]
+    day: int
+    month: int
+    month_name: bool
+    year: int
 
 
-def parse_formats(texts: list[str] | tuple[str, ...]) -> DateFormat:
+def parse_formats(texts: list[str] | tuple[str, ...]) -> tuple[DateFormat, ...]:
     """Compile strftime-style formats (``%d-%b-%Y``); ``ValueError`` says what is wrong with one.
 
     Supported: ``%d %m %Y %y %b %B %h`` (the date), ``%H %I %M %S %f %p %a %A`` (matched and
@@ -138,19 +140,45 @@ def parse_formats(texts: list[str] | tuple[str, ...]) -> DateFormat:
     any case). ``%d`` and ``%m`` take one or two digits, or exactly two next to another number
     (``%Y%m%d``). The first format that matches the whole text is used.
     """
-    bodies, days, months, years, group = [], [], [], [], 0
+    found = []
     for text in texts:
-        body, parts = _format_body(text, group)
-        group += len(parts)
-        bodies.append(body)
-        days.append(parts["day"][0])
-        months.append(parts["month"])
-        years.append(parts["year"][0])
-    pattern = "^(?:" + "|".join(bodies) + ")$"
-    return DateFormat(tuple(texts), pattern, tuple(days), tuple(months), tuple(years))
+        body, parts = _format_body(text)
+        (day, _), (month, named), (year, _) = parts["day"], parts["month"], parts["year"]
+        found.append(DateFormat(text, f"^{body}$", day, month, named, year))
+    return tuple(found)
 
 
-def _format_body(text: str, first_group: int) -> tuple[str, dict[str, tuple[int, bool]]]:
+def _read_formats(formats: tuple[DateFormat, ...], upper: str) -> tuple[str, str, str]:
+    """Day, month and year of ``upper`` by the first format that matches it (empty when none does).
+
+    Each format reads the text only if no earlier format matched: an earlier format's pattern
+    empties it (one pattern per format keeps every group number within DuckDB's limit of 9).
+    """
+    day = month = year = ""
+    for fmt in formats:
+        day += extract(upper, fmt.pattern, fmt.day)
+        name = extract(upper, fmt.pattern, fmt.month)
+        month += run(MONTH_NAME_STEPS, name) if fmt.month_name else name
+        year += extract(upper, fmt.pattern, fmt.year)
+        upper = run((Sub(fmt.pattern),), upper)
+    return day, month, year
+
+
+def _read_formats_expr(
+    formats: tuple[DateFormat, ...], upper: ir.StringValue
+) -> tuple[ir.StringValue, ir.StringValue, ir.StringValue]:
+    """``_read_formats`` in the engine."""
+    day = month = year = ibis.literal("")
+    for fmt in formats:
+        day += upper.re_extract(fmt.pattern, fmt.day)
+        name = upper.re_extract(fmt.pattern, fmt.month)
+        month += run_expr(MONTH_NAME_STEPS, name) if fmt.month_name else name
+        year += upper.re_extract(fmt.pattern, fmt.year)
+        upper = run_expr((Sub(fmt.pattern),), upper)
+    return day, month, year
+
+
+def _format_body(text: str) -> tuple[str, dict[str, tuple[int, bool]]]:
     pieces = _tokens(text)
     body, parts = "", dict[str, tuple[int, bool]]()
     for i, piece in enumerate(pieces):
@@ -160,7 +188,7 @@ def _format_body(text: str, first_group: int) -> tuple[str, dict[str, tuple[int,
         if part is not None:
             if part in parts:
                 raise ValueError(f"date format {text!r} has two {part}s")
-            parts[part] = (first_group + len(parts) + 1, piece[1] in "bBh")
+            parts[part] = (len(parts) + 1, piece[1] in "bBh")
             body += "([A-Z]{3,9})" if piece[1] in "bBh" else f"([0-9]{{{_width(piece, pieces, i)}}})"
         elif piece.startswith("%"):
             if piece[1] not in _IGNORED:
@@ -235,17 +263,19 @@ class Date(FieldType):
     rule: ClassVar[str] = (
         "A real calendar date. With the field's formats (strftime style: %d day, %m month, %b month name "
         "in any case, %Y four-digit year, %y two-digit year), the first format that matches the whole "
-        "text is used. Without formats: day, month and year in that order (UK style), separated by "
-        "'/', '-', '.', ',' or spaces, the month as a number or an English name or abbreviation, the "
-        "day optionally with st/nd/rd/th (31/12/2024, 31-12-24, 01-JUN-2012, 1st June 2012, 04-Jan-10), "
-        "or ISO 8601 year, month, day (2024-12-31, 2024/12/31); either may be followed by a time of day, "
-        "which is dropped. A date is never read month-first. Two-digit years 00-49 are 2000-2049 and "
-        "50-99 are 1950-1999. A date that does not exist (31/02/2020, 29/02/2019, month 13, year 0) is "
-        "invalid. The standard form is ISO 8601 text, YYYY-MM-DD."
+        "text is used, and the standard form YYYY-MM-DD is accepted too. Without formats: day, month and "
+        "year in that order (UK style), separated by '/', '-', '.', ',' or spaces, the month as a number "
+        "or an English name or abbreviation, the day optionally with st/nd/rd/th (31/12/2024, 31-12-24, "
+        "01-JUN-2012, 1st June 2012, 04-Jan-10), or ISO 8601 year, month, day (2024-12-31, 2024/12/31); "
+        "either may be followed by a time of day, which is dropped. A date is never read month-first. "
+        "Two-digit years 00-49 are 2000-2049 and 50-99 are 1950-1999. A date that does not exist "
+        "(31/02/2020, 29/02/2019, month 13, year 0) is invalid. The standard form is ISO 8601 text, "
+        "YYYY-MM-DD."
     )
     source: ClassVar[str] = (
-        "ISO 8601 date format, as the UK Government Data Standards Catalogue requires for dates "
-        "(Open Standards Board, 'Date and time'); two-digit year pivot as RFC 5280 (UTCTime)."
+        "ISO 8601, the open standard the UK government requires for dates in data (Open Standards Board, "
+        "'Date and time' profile; UK Government Data Standards Catalogue); two-digit year pivot as RFC 5280 "
+        "(UTCTime)."
     )
     SHORT_YEAR_PIVOT: ClassVar[int] = 49
     """The last two-digit year read as 20yy."""
@@ -253,7 +283,7 @@ class Date(FieldType):
     def __init__(self, spec: FieldSpec | None = None) -> None:
         super().__init__(spec)
         given = spec.formats if spec is not None and spec.formats else None
-        self.formats = parse_formats(given) if given else None
+        self.formats = parse_formats([*given, ISO_FORMAT]) if given else None
         self.centuries = century_steps(self.short_year_pivot())
 
     def short_year_pivot(self) -> int:
@@ -273,13 +303,7 @@ class Date(FieldType):
             month = extract(shaped, _MONTH).replace("/", "")
             year = extract(shaped, _YEAR).replace("/", "")
         else:
-            upper, fmt = run(_PRINTABLE, text), self.formats
-            day = "".join(extract(upper, fmt.pattern, g) for g in fmt.days)
-            month = "".join(
-                run(MONTH_NAME_STEPS, extract(upper, fmt.pattern, g)) if named else extract(upper, fmt.pattern, g)
-                for g, named in fmt.months
-            )
-            year = "".join(extract(upper, fmt.pattern, g) for g in fmt.years)
+            day, month, year = _read_formats(self.formats, run(_PRINTABLE, text))
         return f"{(run(self.centuries, year) + year)[-4:]}-{('0' + month)[-2:]}-{('0' + day)[-2:]}"
 
     def validate(self, text: str | None) -> Verdict:
@@ -307,7 +331,7 @@ class Date(FieldType):
 
     def _unreadable(self) -> str:
         if self.formats is not None:
-            return f"not a date in the format {' or '.join(self.formats.texts)}"
+            return f"not a date in the format {' or '.join(f.text for f in self.formats[:-1])}"
         return "not a date in a recognised format (e.g. 31/12/2024, 31-Dec-2024 or 2024-12-31)"
 
     # -- engine -------------------------------------------------------------------------------
@@ -320,17 +344,7 @@ class Date(FieldType):
             month = shaped.re_extract(_MONTH, 0).replace("/", "")
             year = shaped.re_extract(_YEAR, 0).replace("/", "")
         else:
-            upper, fmt = run_expr(_PRINTABLE, clean_expr(column)), self.formats
-            day = _join([upper.re_extract(fmt.pattern, g) for g in fmt.days])
-            month = _join(
-                [
-                    run_expr(MONTH_NAME_STEPS, upper.re_extract(fmt.pattern, g))
-                    if named
-                    else upper.re_extract(fmt.pattern, g)
-                    for g, named in fmt.months
-                ]
-            )
-            year = _join([upper.re_extract(fmt.pattern, g) for g in fmt.years])
+            day, month, year = _read_formats_expr(self.formats, run_expr(_PRINTABLE, clean_expr(column)))
         year = (run_expr(self.centuries, year) + year).right(4)
         return year + "-" + ("0" + month).right(2) + "-" + ("0" + day).right(2)
 
@@ -348,13 +362,6 @@ class Date(FieldType):
         return ibis.cases(
             (clean_expr(column).isnull(), "missing"), (self.checked_expr(column) != "", "valid"), else_="invalid"
         )
-
-
-def _join(parts: list[ir.StringValue]) -> ir.StringValue:
-    joined = parts[0]
-    for part in parts[1:]:
-        joined = joined + part
-    return joined
 
 
 class DateOfBirth(Date):

@@ -43,6 +43,11 @@ SEPARATORS = "[\u0085\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 NOT_PRINTABLE_ASCII = "[^ -~]"
 INVISIBLE = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
 """Zero-width characters, the byte-order mark and the soft hyphen: removed."""
+SYMBOLS = "\u00a1-\u00bf\u00d7\u00f7\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2039\u203a\u20ac\u2122"
+"""Non-ASCII punctuation and symbols (inverted marks, currency, quotation marks...) for character classes."""
+CONTROL = "\\x01-\\x1f\\x7f"
+"""ASCII control characters, as escapes for character classes (a literal control character in Spark SQL
+may be read as an escape)."""
 COMBINING_MARKS = "[\u0300-\u036f]"
 """Combining accents of decomposed text (``e`` + ``\u0301``): removed, so ``é`` and ``e\u0301`` fold alike."""
 
@@ -140,6 +145,9 @@ class UpperAscii:
 
 Step = Sub | Swap | Translate | Fold | UpperAscii
 
+ASCII_BRACKETS: tuple[Step, ...] = (Swap("[", " "), Swap("]", " "), Swap("\\", " "))
+"""Spaces for the ASCII punctuation a portable character class cannot hold."""
+
 
 def check_pattern(pattern: str) -> None:
     """Raise ``ValueError`` if ``pattern`` uses syntax that is not the same on Python, RE2 and Java."""
@@ -147,7 +155,7 @@ def check_pattern(pattern: str) -> None:
         raise ValueError(f"pattern {pattern!r}: no backslashes (but \\xhh escapes) or lookarounds")
     if "." in re.sub(r"\[[^]]*\]", "", pattern):
         raise ValueError(f"pattern {pattern!r}: write a literal dot as [.] and avoid the any-character dot")
-    if "[[" in pattern or "&&" in pattern:
+    if "&&" in pattern or any("[" in body for body in re.findall(r"\[([^]]*)\]", pattern)):
         raise ValueError(f"pattern {pattern!r}: '[' and '&&' inside a class differ in Java")
 
 
