@@ -66,7 +66,13 @@ def standard_fields(dataset: Dataset, source: Source, raw_columns: list[str]) ->
             )
             continue
         used_columns.add(column)
-        fields.append(StandardField(name, column, spec, field_type(spec), declared=True))
+        try:
+            ftype = field_type(spec)
+        except ValueError as exc:  # options the type cannot use, e.g. a mapping onto an unknown code
+            line = line_for(source.lines, ("datasets", dataset.name, "fields", name))
+            issues.append(ConfigIssue(str(source.file), line, f"datasets.{dataset.name}.fields.{name}", str(exc)))
+            continue
+        fields.append(StandardField(name, column, spec, ftype, declared=True))
     if issues:
         raise ConfigError(issues)
     taken = {f.name for f in fields}
