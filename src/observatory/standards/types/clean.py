@@ -17,11 +17,11 @@ WHITESPACE = " \t\n\r\f\v\u00a0"
 NULL_TOKENS: frozenset[str] = frozenset({"", "-", "--", ".", "n/a", "na", "#n/a", "null"})
 """Values that mean "nothing recorded", compared after trimming and lower-casing."""
 
-_CLASS = "".join(f"\\x{ord(c):02x}" for c in WHITESPACE)
+SPACE_ESCAPES = "".join(f"\\x{ord(c):02x}" for c in WHITESPACE)
 """The whitespace class as ``\\xhh`` escapes: Python, RE2 (DuckDB) and Java (Spark) read them alike, while a
 literal form feed or vertical tab reaches Spark SQL as ``\\f``/``\\v`` and is read there as the letters f and v."""
-_RUN = f"[{_CLASS}]+"
-_EDGES = f"^[{_CLASS}]+|[{_CLASS}]+\\z"
+_RUN = f"[{SPACE_ESCAPES}]+"
+_EDGES = f"^[{SPACE_ESCAPES}]+|[{SPACE_ESCAPES}]+\\z"
 """Trailing whitespace up to the very end (``\\z``: Java's ``$`` also matches before a final line separator)."""
 _RUN_RE = re.compile(_RUN)
 _NULL_PATTERN = "^(?i:" + "|".join(t.replace(".", "[.]") for t in sorted(NULL_TOKENS, key=len, reverse=True)) + ")\\z"

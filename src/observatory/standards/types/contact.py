@@ -10,6 +10,7 @@ from observatory.standards.types.clean import clean, clean_expr
 from observatory.standards.types.patterns import (
     MISSING,
     Regex,
+    ValidOrInvalid,
     ascii_lower,
     ascii_lower_expr,
     invalid,
@@ -44,7 +45,7 @@ def _email_reason(cleaned: str) -> str:
     return "not an email address (characters or dots in the wrong place)"
 
 
-class Email(FieldType):
+class Email(ValidOrInvalid):
     """An email address."""
 
     name = "email"
@@ -78,14 +79,6 @@ class Email(FieldType):
         local, domain = _EMAIL.group(cleaned, 1), _EMAIL.group(cleaned, 2)
         ok = _EMAIL.test(cleaned) & (local.length() <= LOCAL_PART_MAX) & (cleaned.length() <= EMAIL_MAX)
         return cleaned, ok, local + "@" + ascii_lower_expr(domain)
-
-    def value_expr(self, column: ir.StringValue) -> ir.StringValue:
-        _, ok, value = self._parts(column)
-        return value_cases((ok, value))
-
-    def status_expr(self, column: ir.StringValue) -> ir.StringValue:
-        cleaned, ok, _ = self._parts(column)
-        return status_cases(cleaned, (ok, "valid"))
 
 
 # -- telephone -----------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ import ibis
 
 from observatory.standards.types.base import FieldType, Storage, Verdict
 from observatory.standards.types.clean import clean, clean_expr
+from observatory.standards.types.patterns import ASCII_UPPER
 from observatory.standards.types.portable_text import (
-    ASCII_UPPER,
     Step,
     Sub,
     Swap,

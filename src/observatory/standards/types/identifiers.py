@@ -14,6 +14,7 @@ from observatory.standards.types.clean import clean, clean_expr
 from observatory.standards.types.patterns import (
     MISSING,
     Regex,
+    ValidOrInvalid,
     ascii_upper,
     ascii_upper_expr,
     invalid,
@@ -57,7 +58,7 @@ def nhs_check_digit(digits: str) -> int | None:
     return None if remainder == 1 else (11 - remainder) % 11
 
 
-class NhsNumber(FieldType):
+class NhsNumber(ValidOrInvalid):
     """NHS number: ten digits, the last a modulus 11 check digit."""
 
     name = "nhs_number"
@@ -99,14 +100,6 @@ class NhsNumber(FieldType):
         expected = ibis.cases((remainder == 0, 0), else_=11 - remainder)
         ok = shape & ~digits.isin(NHS_PLACEHOLDERS) & (remainder != 1) & (expected == values[9])
         return cleaned, ok, digits
-
-    def value_expr(self, column: ir.StringValue) -> ir.StringValue:
-        _, ok, digits = self._parts(column)
-        return value_cases((ok, digits))
-
-    def status_expr(self, column: ir.StringValue) -> ir.StringValue:
-        cleaned, ok, _ = self._parts(column)
-        return status_cases(cleaned, (ok, "valid"))
 
 
 # -- National Insurance number -------------------------------------------------------------------

@@ -7,17 +7,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 import ibis
 
-from observatory.standards.types.base import FieldType, Storage, Verdict
+from observatory.standards.types.base import Storage, Verdict
 from observatory.standards.types.clean import clean, clean_expr
 from observatory.standards.types.patterns import (
     MISSING,
     Regex,
+    ValidOrInvalid,
     invalid,
-    status_cases,
     strip_zeros,
     strip_zeros_expr,
     valid,
-    value_cases,
 )
 from observatory.standards.types.text import DIGITS
 
@@ -53,7 +52,7 @@ def _reason(cleaned: str, groups: tuple[str, ...] | None) -> str:
     return f"more than {MAX_POUND_DIGITS} digits of pounds"
 
 
-class Money(FieldType):
+class Money(ValidOrInvalid):
     """An amount in pounds and pence."""
 
     name = "money"
@@ -105,11 +104,3 @@ class Money(FieldType):
         amount = pounds + "." + pence
         value = ibis.cases((negative & ~zero, "-" + amount), else_=amount)
         return cleaned, ok, value
-
-    def value_expr(self, column: ir.StringValue) -> ir.StringValue:
-        _, ok, value = self._parts(column)
-        return value_cases((ok, value))
-
-    def status_expr(self, column: ir.StringValue) -> ir.StringValue:
-        cleaned, ok, _ = self._parts(column)
-        return status_cases(cleaned, (ok, "valid"))

@@ -14,12 +14,13 @@ letters such as ``ß``, and every standard form here is ASCII.
 from __future__ import annotations
 
 import re
+from abc import abstractmethod
 from typing import TYPE_CHECKING
 
 import ibis
 
-from observatory.standards.types.base import Status, Verdict
-from observatory.standards.types.clean import WHITESPACE
+from observatory.standards.types.base import FieldType, Status, Verdict
+from observatory.standards.types.clean import SPACE_ESCAPES
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -30,11 +31,6 @@ _TO_UPPER = str.maketrans(ASCII_LOWER, ASCII_UPPER)
 _TO_LOWER = str.maketrans(ASCII_UPPER, ASCII_LOWER)
 
 MISSING = Verdict("missing")
-
-if any(ord(char) > 0xFF for char in WHITESPACE):  # pragma: no cover - a guard for clean.py changes
-    raise RuntimeError("clean.WHITESPACE must stay within \\xhh escapes, which Python, RE2 and Java read alike")
-SPACE_ESCAPES = "".join(f"\\x{ord(char):02x}" for char in WHITESPACE)
-"""clean()'s whitespace as regex escapes for a character class (no literal control characters in SQL)."""
 
 
 def without_spaces(text: str, also: str = "") -> str:
@@ -165,3 +161,19 @@ def status_cases(cleaned: ir.StringValue, *branches: tuple[ir.BooleanValue, Stat
 def value_cases(*branches: tuple[ir.BooleanValue, ir.StringValue | str]) -> ir.StringValue:
     """The value of the first true branch, else NULL."""
     return ibis.cases(*branches, else_=ibis.null("string"))
+
+
+class ValidOrInvalid(FieldType):
+    """A type with no partial values: one test says valid or invalid, and a valid value has one standard form."""
+
+    @abstractmethod
+    def _parts(self, column: ir.StringValue) -> tuple[ir.StringValue, ir.BooleanValue, ir.StringValue]:
+        """``(cleaned, ok, standard form)`` in the engine; the standard form matters only where ``ok``."""
+
+    def value_expr(self, column: ir.StringValue) -> ir.StringValue:
+        _, ok, value = self._parts(column)
+        return value_cases((ok, value))
+
+    def status_expr(self, column: ir.StringValue) -> ir.StringValue:
+        cleaned, ok, _ = self._parts(column)
+        return status_cases(cleaned, (ok, "valid"))

@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING
 
 import ibis
 
+from observatory.standards.types.patterns import ASCII_LOWER, ASCII_UPPER
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import ibis.expr.types as ir
 
-ASCII_LOWER = "abcdefghijklmnopqrstuvwxyz"
-ASCII_UPPER = ASCII_LOWER.upper()
 
 SEPARATORS = "[\u0085\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 """Unicode spaces and line separators that ``clean`` leaves alone; names and addresses read them as spaces."""

@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, ClassVar
 
-from observatory.standards.types.base import FieldType, Storage, Verdict
+from observatory.standards.types.base import Storage, Verdict
 from observatory.standards.types.clean import clean, clean_expr
 from observatory.standards.types.patterns import (
     MISSING,
     Regex,
+    ValidOrInvalid,
     invalid,
-    status_cases,
     strip_zeros,
     strip_zeros_expr,
     valid,
-    value_cases,
 )
 
 if TYPE_CHECKING:
@@ -26,7 +25,7 @@ _WHOLE = Regex("([0-9]+)(?:[.]0+)?")
 _SCIENTIFIC = re.compile(r"[0-9]+(?:[.][0-9]*)?[eE][+]?[0-9]+")
 
 
-class _GazetteerNumber(FieldType):
+class _GazetteerNumber(ValidOrInvalid):
     """A positive whole number of at most ``digits`` digits."""
 
     digits: ClassVar[int]
@@ -56,14 +55,6 @@ class _GazetteerNumber(FieldType):
         number = strip_zeros_expr(_WHOLE.group(cleaned, 1))
         ok = _WHOLE.test(cleaned) & (number != "0") & (number.length() <= self.digits)
         return cleaned, ok, number
-
-    def value_expr(self, column: ir.StringValue) -> ir.StringValue:
-        _, ok, number = self._parts(column)
-        return value_cases((ok, number))
-
-    def status_expr(self, column: ir.StringValue) -> ir.StringValue:
-        cleaned, ok, _ = self._parts(column)
-        return status_cases(cleaned, (ok, "valid"))
 
 
 class Uprn(_GazetteerNumber):

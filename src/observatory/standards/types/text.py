@@ -12,12 +12,12 @@ from observatory.standards.types.clean import clean, clean_expr
 from observatory.standards.types.patterns import (
     MISSING,
     Regex,
+    ValidOrInvalid,
     invalid,
     status_cases,
     strip_zeros,
     strip_zeros_expr,
     valid,
-    value_cases,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def _number_reason(cleaned: str, whole: bool) -> str:
     return "not a number"
 
 
-class Integer(FieldType):
+class Integer(ValidOrInvalid):
     """A whole number that fits a 64-bit integer."""
 
     name = "integer"
@@ -126,16 +126,8 @@ class Integer(FieldType):
         value = _signed_expr(_INTEGER.group(cleaned, 1), magnitude, magnitude == "0")
         return cleaned, ok, value
 
-    def value_expr(self, column: ir.StringValue) -> ir.StringValue:
-        _, ok, value = self._parts(column)
-        return value_cases((ok, value))
 
-    def status_expr(self, column: ir.StringValue) -> ir.StringValue:
-        cleaned, ok, _ = self._parts(column)
-        return status_cases(cleaned, (ok, "valid"))
-
-
-class Decimal(FieldType):
+class Decimal(ValidOrInvalid):
     """A decimal number."""
 
     name = "decimal"
@@ -176,11 +168,3 @@ class Decimal(FieldType):
         magnitude = ibis.cases((fraction == "", whole), else_=whole + "." + fraction)
         value = _signed_expr(_DECIMAL.group(cleaned, 1), magnitude, magnitude == "0")
         return cleaned, ok, value
-
-    def value_expr(self, column: ir.StringValue) -> ir.StringValue:
-        _, ok, value = self._parts(column)
-        return value_cases((ok, value))
-
-    def status_expr(self, column: ir.StringValue) -> ir.StringValue:
-        cleaned, ok, _ = self._parts(column)
-        return status_cases(cleaned, (ok, "valid"))
