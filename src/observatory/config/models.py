@@ -80,6 +80,69 @@ class QualitySettingsSpec(Spec):
     """Failing rows kept per failing rule."""
 
 
+DatasetId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]
+"""A dataset named as ``source.dataset``."""
+
+SurvivorshipRule = Literal["trusted", "recent", "frequent"]
+"""How a golden-record attribute picks its value: most trusted source, most recent record, most frequent value."""
+
+
+class LinkDatasetSpec(Spec):
+    """How one person-bearing dataset feeds linkage. Roles are found by standard type unless named here."""
+
+    roles: dict[str, str] = Field(default_factory=dict)
+    """Attribute role → field, where the type alone does not say (e.g. ``{surname: preferred_surname}``)."""
+    address: list[str] | None = None
+    """Fields joined, in order, into the one-line address; default: the ``address`` field, else fields named
+    ``address*``, ``saon``, ``paon``, ``street``, ``locality``, ``town``."""
+    recorded: str | None = None
+    """A date field saying when the record was last known true, for the ``recent`` survivorship rule."""
+
+
+class LinkThresholdsSpec(Spec):
+    """Match probabilities that decide what happens to a pair of records."""
+
+    match: float = Field(default=0.99, gt=0, lt=1)
+    """At or above: the same resident."""
+    review: float = Field(default=0.5, gt=0, lt=1)
+    """From here up to ``match``: the pair goes to the clerical review queue."""
+    uses: dict[str, float] = Field(default_factory=dict)
+    """Named thresholds for other uses (``{safeguarding: 0.999}``): each gives its own resident clusters."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LinkThresholdsSpec:
+        if self.review > self.match:
+            raise ValueError(f"review ({self.review}) must not be above match ({self.match})")
+        for use, value in self.uses.items():
+            if not 0 < value < 1:
+                raise ValueError(f"uses.{use} must be a probability between 0 and 1, not {value}")
+        return self
+
+
+class AddressMatchSpec(Spec):
+    """How a source address is accepted as matching a gazetteer property (UPRN)."""
+
+    score: float = Field(default=0.5, ge=0)
+    """Lowest match score (uk_address_matcher match weight) accepted."""
+    margin: float = Field(default=1.0, ge=0)
+    """An address is ambiguous when the runner-up scores within this of the best."""
+
+
+class LinkageSpec(Spec):
+    """``linkage:`` in ``observatory.yml``: person and household linkage (``observatory link``)."""
+
+    datasets: dict[DatasetId, LinkDatasetSpec] = Field(default_factory=dict)
+    """Person-bearing datasets; when empty, every dataset with a person name and a date of birth."""
+    trust: list[DatasetId] = Field(default_factory=list)
+    """Datasets from most to least trusted, for the ``trusted`` survivorship rule."""
+    thresholds: LinkThresholdsSpec = Field(default_factory=LinkThresholdsSpec)
+    address: AddressMatchSpec = Field(default_factory=AddressMatchSpec)
+    survivorship: dict[str, list[SurvivorshipRule]] = Field(default_factory=dict)
+    """Attribute → rules tried in order; default ``[trusted, recent, frequent]``."""
+    retrain: bool = False
+    """Train the model on every run; by default the saved model (``linkage/model.json``) is reused."""
+
+
 class ProjectSpec(Spec):
     """``observatory.yml``: one per project."""
 
@@ -91,6 +154,7 @@ class ProjectSpec(Spec):
     spark: SparkSpec = Field(default_factory=SparkSpec)
     reference: ReferenceDataSpec = Field(default_factory=ReferenceDataSpec)
     quality: QualitySettingsSpec = Field(default_factory=QualitySettingsSpec)
+    linkage: LinkageSpec = Field(default_factory=LinkageSpec)
     settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 

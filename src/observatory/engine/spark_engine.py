@@ -68,6 +68,13 @@ SIDE_TABLES = {
 }
 
 
+def _splink_jar() -> str:
+    """Splink's bundled similarity UDF jar for this Spark version."""
+    from splink.backends.spark import similarity_jar_location
+
+    return str(similarity_jar_location())
+
+
 def start_session(
     warehouse: Path, metastore: Path, *, master: str = "local[2]", conf: Mapping[str, str] | None = None
 ) -> Any:
@@ -89,6 +96,7 @@ def start_session(
         "spark.hadoop.hive.exec.local.scratchdir": str(metastore / "scratch"),
         "spark.hadoop.hive.downloaded.resources.dir": str(metastore / "resources"),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore}",
+        "spark.jars": _splink_jar(),  # Splink's string-similarity functions (Jaro-Winkler, ...) for linkage
         **(conf or {}),
     }
     builder = SparkSession.builder.master(master).appName("observatory")

@@ -1,0 +1,1 @@
+"""Person and household linkage: the single view of the resident (``observatory link``)."""

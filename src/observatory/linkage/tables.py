@@ -1,0 +1,73 @@
+"""The ``linked`` layer: its tables and the columns every linkage step agrees on.
+
+A person record's ``unique_id`` is ``source.dataset:key`` (composite keys joined with ``-``), the
+same id the demo's ground truth uses, so every step, the review queue and the evaluation can name
+a record without looking anything up.
+"""
+
+from __future__ import annotations
+
+LAYER = "linked"
+
+PERSON_RECORDS = "person_records"
+"""One row per person-bearing source record, in the shape the model compares (``PERSON_COLUMNS``)."""
+ADDRESS_MATCHES = "address_matches"
+"""``unique_id`` → ``uprn``, ``score``, ``runner_up``, ``status`` (``ADDRESS_STATUSES``)."""
+PAIRS = "pairs"
+"""Scored record pairs at or above the review threshold, with each comparison's match weight."""
+RESIDENT_RECORDS = "resident_records"
+"""``unique_id`` → ``resident_id``, ``household_id``, ``uprn``, ``probability`` and cluster evidence."""
+RESIDENTS = "residents"
+"""One golden record per resident."""
+GOLDEN_PROVENANCE = "golden_provenance"
+"""Where each golden value came from: ``resident_id``, ``attribute``, ``value``, ``unique_id``, ``rule``."""
+HOUSEHOLDS = "households"
+"""One row per household: ``household_id``, ``uprn``, ``residents``, ``records``."""
+ID_CHANGES = "resident_id_changes"
+"""The id change log: every new, split, merged and retired ``resident_id``, by run."""
+
+PERSON_COLUMNS: dict[str, str] = {
+    "unique_id": "string",
+    "dataset": "string",
+    "record_key": "string",
+    "forename": "string",
+    "forename_canonical": "string",
+    "middle_names": "string",
+    "surname": "string",
+    "date_of_birth": "date",
+    "sex": "string",
+    "nhs_number": "string",
+    "ni_number": "string",
+    "upn": "string",
+    "postcode": "string",
+    "postcode_sector": "string",
+    "postcode_district": "string",
+    "address": "string",
+    "phone": "string",
+    "email": "string",
+    "ethnicity": "string",
+    "recorded_on": "date",
+    "trust": "int32",
+}
+"""Columns of ``person_records``: names upper case, postcodes ``AB10 1AA``, ``address`` one line without the
+postcode; ``trust`` is the dataset's rank in ``linkage.trust`` (0 = most trusted; unranked datasets after)."""
+
+ATTRIBUTES: tuple[str, ...] = (
+    "forename",
+    "middle_names",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "nhs_number",
+    "ni_number",
+    "upn",
+    "postcode",
+    "address",
+    "uprn",
+    "phone",
+    "email",
+    "ethnicity",
+)
+"""Attributes of a golden record."""
+
+ADDRESS_STATUSES = ("matched", "ambiguous", "unmatched", "no_address")
