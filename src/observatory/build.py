@@ -1,7 +1,8 @@
 """``observatory build``: run every pipeline stage that exists, in flow order, as recorded runs.
 
 Stages: ingest of every configured dataset into ``raw``; the postcode reference table; the
-``standard`` layer of every loaded dataset (the gazetteer first); a quality snapshot of each.
+``standard`` layer of every loaded dataset (the gazetteer first); a quality snapshot of each; the
+``linked`` layer (``observatory link``) when datasets name people.
 A dataset that fails a stage does not stop the others; its previous version stays current and
 the failure is reported with the stage that failed.
 """
@@ -14,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from observatory.config import Dataset
+from observatory.config.linkage_roles import is_person_dataset
 from observatory.errors import ObservatoryError
 from observatory.ingest.loads import LoadResult, ingest_dataset
+from observatory.linkage.records import person_sources
+from observatory.linkage.run import LinkReport, link
 from observatory.platform import Observatory
 from observatory.quality.run import assess
 from observatory.quality.snapshots import SnapshotSummary
@@ -32,6 +36,7 @@ class BuildReport:
     standard: list[StandardResult] = field(default_factory=list)
     quality: list[SnapshotSummary] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    linkage: LinkReport | None = None
     seconds: float = 0.0
 
     @property
@@ -48,16 +53,20 @@ class BuildReport:
                 for r in self.standard
             ],
             "quality": [summary.to_dict() for summary in self.quality],
+            "linkage": self.linkage.to_dict() if self.linkage is not None else None,
             "failures": self.failures,
         }
 
 
-def build(obs: Observatory, *, force: bool = False, progress: Progress | None = None) -> BuildReport:
-    """Ingest every configured dataset (unchanged files are skipped unless ``force``), standardise and assess it."""
+def build(
+    obs: Observatory, *, force: bool = False, progress: Progress | None = None, linkage: bool = True
+) -> BuildReport:
+    """Ingest every configured dataset (unchanged files are skipped unless ``force``), standardise and assess it,
+    then link residents (unless ``linkage`` is false)."""
     report = BuildReport()
     started = time.perf_counter()
     datasets = obs.project.all_datasets()
-    steps = 2 * len(datasets) + 1
+    steps = 2 * len(datasets) + 2
     for index, dataset in enumerate(datasets):
         if progress:
             progress(f"Loading {dataset.source}.{dataset.name}", index, steps)
@@ -79,9 +88,25 @@ def build(obs: Observatory, *, force: bool = False, progress: Progress | None = 
         except ObservatoryError as exc:
             report.failures.append(_failure(dataset, "standard", exc))
     if progress:
+        progress("Linking residents", steps - 1, steps)
+    if linkage:
+        _link(obs, report)
+    if progress:
         progress("done", steps, steps)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _link(obs: Observatory, report: BuildReport) -> None:
+    """Build the linked layer when datasets name people and every one of them has a standard table."""
+    if not any(is_person_dataset(d.spec) for d in obs.project.all_datasets()):
+        return
+    try:
+        people = person_sources(obs.project)
+        if all(obs.engine.exists("standard", s.dataset.table) for s in people):
+            report.linkage = link(obs)
+    except ObservatoryError as exc:
+        report.failures.append({"dataset": "linked", "stage": "link", "error": exc.message})
 
 
 def _failure(dataset: Dataset, stage: str, exc: ObservatoryError) -> dict[str, str]:

@@ -22,6 +22,9 @@ def configure_logging(verbose: bool = False) -> None:
     """Log events at INFO when ``verbose``, else WARNING and above, to stderr."""
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, stream=_Stderr(), format="%(message)s")
+    # Splink and uk_address_matcher narrate every training step; keep them to errors unless verbose
+    for chatty in ("splink", "uk_address_matcher"):
+        logging.getLogger(chatty).setLevel(level if verbose else logging.ERROR)
     structlog.configure(
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]

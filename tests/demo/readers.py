@@ -158,7 +158,7 @@ def read_sources(root: Path) -> dict[str, list[Seen]]:
         for cells in values:
             padded = [*cells, *[None] * (len(header) - len(cells))]  # trailing blank cells are not stored
             raw = {name: _cell(value) for name, value in zip(header, padded, strict=True)}
-            key = "/".join(raw[column] for column in key_columns)
+            key = "-".join(raw[column] for column in key_columns)
             lines = [raw["Address Line 1"], raw["Address Line 2"], raw["Town"]]
             rows.append(
                 Seen(

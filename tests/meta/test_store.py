@@ -23,7 +23,16 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from observatory.meta import Base, Load, MetaStore, Run
 from observatory.meta.store import alembic_config
 
-MODEL_TABLES = {"runs", "loads", "quality_snapshots", "quality_measures", "quality_samples", "quality_alerts"}
+MODEL_TABLES = {
+    "runs",
+    "loads",
+    "quality_snapshots",
+    "quality_measures",
+    "quality_samples",
+    "quality_alerts",
+    "link_review_items",
+    "link_decisions",
+}
 BIG = 5_000_000_000  # more than a 32-bit integer holds
 
 

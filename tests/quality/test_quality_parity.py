@@ -20,7 +20,7 @@ RESIDENTS = 600
 
 def _quality(root: Path) -> tuple[dict[str, list[Measure]], dict[str, list[FailingSample]], dict[str, Any]]:
     with Observatory.open(root) as obs:
-        report = build(obs)
+        report = build(obs, linkage=False)  # linkage parity: tests/linkage/test_link_spark.py
         assert report.ok, report.failures
         standard = {f"{r.dataset.source}.{r.dataset.name}": r.rows for r in report.standard}
         measures = {s.snapshot.dataset: s.snapshot.measures for s in report.quality}

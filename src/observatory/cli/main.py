@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from observatory import __version__
 from observatory.build import build as run_build
+from observatory.cli.link import link_app
+from observatory.cli.options import JsonOption, ProjectOption
 from observatory.cli.output import console, emit, user_errors
 from observatory.cli.quality_render import render_quality
 from observatory.cli.render import render_inspect, render_load, render_status
@@ -33,11 +35,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(link_app, name="link")
 
-ProjectOption = Annotated[
-    Path, typer.Option("--project", "-p", envvar="OBSERVATORY_PROJECT", help="Project folder.", show_default=True)
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 SheetOption = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet: a name or a 0-based index.")]
 
 
@@ -205,6 +204,12 @@ def _render_build(report: object) -> None:
         score = "not measured" if snapshot.score is None else percent(snapshot.score)
         alerts = f", {len(summary.raised)} new alert{'s' if len(summary.raised) != 1 else ''}" if summary.raised else ""
         console.print(f"  {snapshot.dataset}: quality {score}, confidence {snapshot.confidence}{alerts}")
+    if report.linkage is not None:
+        linked = report.linkage
+        console.print(
+            f"  linked: {linked.residents:,} residents and {linked.households:,} households "
+            f"from {sum(linked.records.values()):,} records; {linked.review.get('queued', 0):,} pairs to review"
+        )
     for failure in report.failures:
         stage = failure.get("stage", "ingest")
         console.print(f"  [red]{failure['dataset']}: {stage} failed[/]: {failure['error']}", highlight=False)

@@ -25,13 +25,21 @@ def _help(args: list[str]) -> str:
     return "\n".join(lines).strip("\n")
 
 
+def _command_paths(command: object, prefix: list[str]) -> list[list[str]]:
+    """Every command and sub-command below ``command``, depth first, as argument lists."""
+    paths = []
+    for name, sub in getattr(command, "commands", {}).items():
+        paths.append([*prefix, name])
+        paths += _command_paths(sub, [*prefix, name])
+    return paths
+
+
 def cli_reference() -> str:
-    """Markdown: the top-level help, then one section per command."""
-    group = get_command(app)
-    commands = list(getattr(group, "commands", {}))
+    """Markdown: the top-level help, then one section per command and sub-command."""
     parts = [BEGIN, "", "```text", "$ observatory --help", _help([]), "```"]
-    for name in commands:
-        parts += ["", f"### `observatory {name}`", "", "```text", f"$ observatory {name} --help", _help([name]), "```"]
+    for path in _command_paths(get_command(app), []):
+        name = " ".join(path)
+        parts += ["", f"### `observatory {name}`", "", "```text", f"$ observatory {name} --help", _help(path), "```"]
     parts += ["", END]
     return "\n".join(parts)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from observatory.config.expressions import CheckError, Kind, check_kinds, parse_check, quoted_fields
+from observatory.config.linkage_roles import person_roles
 from observatory.config.models import FieldSpec, ProjectSpec, ReferenceSpec
 from observatory.config.yaml_lines import Location, line_for
 from observatory.errors import ConfigIssue
@@ -86,6 +87,7 @@ def contract_issues(
             _check_dataset(dataset, sources, skip, issues)
     if project is not None:
         _check_reference_data(root, project, sources, skip, _Issues(project_file, project_lines, found))
+        _check_linkage(project, sources, skip, _Issues(project_file, project_lines, found))
     return sorted(found, key=lambda issue: (issue.file, issue.line or 0))
 
 
@@ -281,3 +283,18 @@ def _check_reference_data(
     postcodes = project.reference.postcodes
     if postcodes is not None and not (root / postcodes).is_file():
         issues.add(("reference", "postcodes"), f"file not found: {root / postcodes}")
+
+
+def _check_linkage(project: ProjectSpec, sources: Mapping[str, Source], skip: set[str], issues: _Issues) -> None:
+    linkage = project.linkage
+    for name, link in linkage.datasets.items():
+        target = _find(sources, name)
+        if target is None:
+            if name.partition(".")[0] not in skip:
+                issues.add(("linkage", "datasets", name), f"no dataset {name!r} in this project")
+            continue
+        for loc, problem in person_roles(name, target.spec, link)[1]:
+            issues.add(loc, problem)
+    for index, name in enumerate(linkage.trust):
+        if _find(sources, name) is None and name.partition(".")[0] not in skip:
+            issues.add(("linkage", "trust", index), f"no dataset {name!r} in this project")

@@ -124,7 +124,7 @@ class AddressMatchSpec(Spec):
 
     score: float = Field(default=0.5, ge=0)
     """Lowest match score (uk_address_matcher match weight) accepted."""
-    margin: float = Field(default=1.0, ge=0)
+    margin: float = Field(default=2.0, ge=0)
     """An address is ambiguous when the runner-up scores within this of the best."""
 
 

@@ -1,10 +1,10 @@
 """The ground truth, written apart from the sources (``ground_truth/``), for measuring linkage exactly.
 
 - ``records.csv``: every source row, once: ``source``, ``dataset``, ``record_key`` (the row's key in
-  that dataset), the true ``person_id`` and ``household_id``, ``uprn`` (the property the row's
-  address refers to, even when misspelt or out of date), ``current_uprn`` (where the person lives
-  now) and ``faults`` (what was changed, ``;``-separated). LLPG rows carry their own UPRN and the
-  household living there.
+  that dataset; composite keys joined with ``-``), the true ``person_id`` and ``household_id``,
+  ``uprn`` (the property the row's address refers to, even when misspelt or out of date),
+  ``current_uprn`` (where the person lives now) and ``faults`` (what was changed, ``;``-separated).
+  LLPG rows carry their own UPRN and the household living there.
 - ``people.csv``: every resident with their true details and identifiers.
 - ``households.csv``: every household with its property, previous property and move-in date.
 - ``quality_faults.csv``: the exact number of each quality fault by dataset and the field, rule or

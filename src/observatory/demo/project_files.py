@@ -100,6 +100,21 @@ def _contract(found: Contract, table: Table) -> dict[str, Any]:
     return entry
 
 
+LINKAGE: dict[str, Any] = {
+    "datasets": {
+        "asc.clients": {"recorded": "first_contact_date"},
+        "csc.children": {},
+        "ctax.accounts": {"recorded": "liable_from"},
+        "housing.applications": {"recorded": "application_date"},
+        "housing.tenancies": {"recorded": "start_date"},
+        "schools.pupils": {},
+    },
+    "trust": ["asc.clients", "csc.children", "schools.pupils", "housing.tenancies", "housing.applications"],
+}
+"""The demo's linkage: its person-bearing datasets, the date that makes a record recent, and the datasets
+trusted most for a resident's details (social care and schools check identity; council tax does not)."""
+
+
 def _dataset(table: Table, reference_date: date) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "title": table.title,
@@ -126,7 +141,12 @@ def write_project_files(
         f"(Open Government Licence). The true identity of every record is in ground_truth/, outside the sources."
     )
     written = ["observatory.yml"]
-    project = {"name": COUNCIL_NAME, "description": description, "reference": {"gazetteer": GAZETTEER}}
+    project = {
+        "name": COUNCIL_NAME,
+        "description": description,
+        "reference": {"gazetteer": GAZETTEER},
+        "linkage": LINKAGE,
+    }
     _dump(root / "observatory.yml", project)
     for info, tables in sources:
         spec = {

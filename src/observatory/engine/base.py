@@ -108,6 +108,10 @@ class Engine(ABC):
         """Write an Ibis expression as table ``layer.name`` (replacing it); return its row count."""
 
     @abstractmethod
+    def write_arrow(self, layer: str, name: str, data: pa.Table) -> int:
+        """Write Arrow data computed outside the engine as table ``layer.name`` (replacing it); return its rows."""
+
+    @abstractmethod
     def to_arrow(self, expr: Table) -> pa.Table:
         """Execute ``expr`` and return the result as Arrow (for small results only)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,6 +124,15 @@ class DuckDBEngine(Engine):
     def materialise(self, layer: str, name: str, expr: Table) -> int:
         self.ibis.create_table(name, obj=expr, database=layer, overwrite=True)
         return _scalar(self.connection, f"SELECT count(*) FROM {qualified(layer, name)}")
+
+    def write_arrow(self, layer: str, name: str, data: pa.Table) -> int:
+        view = f"_arrow_{time.time_ns()}"
+        self.connection.register(view, data)
+        try:
+            self.connection.execute(f"CREATE OR REPLACE TABLE {qualified(layer, name)} AS SELECT * FROM {view}")
+        finally:
+            self.connection.unregister(view)
+        return int(data.num_rows)
 
     def to_arrow(self, expr: Table) -> pa.Table:
         return expr.to_pyarrow()

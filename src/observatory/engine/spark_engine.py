@@ -352,7 +352,14 @@ class SparkEngine(Engine):
     # -- writing ---------------------------------------------------------------------------
 
     def materialise(self, layer: str, name: str, expr: ir.Table) -> int:
-        pending = self._write_pending(layer, name, self._frame(expr))
+        return self._replace(layer, name, self._frame(expr))
+
+    def write_arrow(self, layer: str, name: str, data: pa.Table) -> int:
+        # straight from Arrow: ibis memtables go through pandas, which turns nullable integers into NULL
+        return self._replace(layer, name, self.session.createDataFrame(data))
+
+    def _replace(self, layer: str, name: str, frame: Any) -> int:
+        pending = self._write_pending(layer, name, frame)
         location = self._install(pending, layer, name)
         self._sql(f"DROP TABLE IF EXISTS {_name(layer, name)}")
         self._register(layer, name, location)

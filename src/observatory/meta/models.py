@@ -181,3 +181,40 @@ class QualityAlert(Base):
     status: Mapped[str] = mapped_column(String(10))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by_snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("quality_snapshots.id"))
+
+
+class LinkReviewItem(Base):
+    """A record pair the linkage model was unsure about, waiting for (or given) a person's decision."""
+
+    __tablename__ = "link_review_items"
+    __table_args__ = (
+        UniqueConstraint("unique_id_l", "unique_id_r", name="uq_link_review_items_pair"),
+        Index("ix_link_review_items_status_probability", "status", "match_probability"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unique_id_l: Mapped[str] = mapped_column(String(300))
+    unique_id_r: Mapped[str] = mapped_column(String(300))
+    match_probability: Mapped[float] = mapped_column(Float)
+    match_weight: Mapped[float] = mapped_column(Float)
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10))
+    run_id: Mapped[int] = mapped_column(Integer)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LinkDecision(Base):
+    """A person's decision about a record pair; append-only, the latest one per pair counts."""
+
+    __tablename__ = "link_decisions"
+    __table_args__ = (Index("ix_link_decisions_pair", "unique_id_l", "unique_id_r"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unique_id_l: Mapped[str] = mapped_column(String(300))
+    unique_id_r: Mapped[str] = mapped_column(String(300))
+    decision: Mapped[str] = mapped_column(String(10))
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")
+    review_item_id: Mapped[int | None] = mapped_column(ForeignKey("link_review_items.id"))

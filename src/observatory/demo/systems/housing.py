@@ -179,7 +179,7 @@ class Housing(System):
             if draft.rules is TENANCIES:
                 tenancy: Tenancy = draft.payload
                 tenancy.tenants += 1
-                key = f"{tenancy.reference}/{tenancy.tenants}"
+                key = f"{tenancy.reference}-{tenancy.tenants}"
                 row = [
                     tenancy.reference,
                     tenancy.tenants,
@@ -195,7 +195,7 @@ class Housing(System):
             else:
                 application: Application = draft.payload
                 application.applicants += 1
-                key = f"{application.number}/{application.applicants}"
+                key = f"{application.number}-{application.applicants}"
                 phone = person.mobile or person.household.landline
                 row = [
                     application.number,
