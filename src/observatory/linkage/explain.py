@@ -17,7 +17,7 @@ import ibis
 from observatory.engine import Engine
 from observatory.errors import NotFoundError
 from observatory.linkage.model import MODEL_FILE
-from observatory.linkage.scoring import for_engine, load_model, splink_api, splink_input
+from observatory.linkage.scoring import load_model, pairs_sql, scoring_settings, splink_session
 from observatory.linkage.tables import LAYER, PAIRS, PERSON_RECORDS, RESIDENT_RECORDS
 
 
@@ -88,21 +88,11 @@ def explain_pair(engine: Engine, root: Path, first: str, second: str) -> dict[st
 def _score_now(engine: Engine, settings: dict[str, Any], left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
     from splink import Linker
 
-    from observatory.linkage.scoring import pairs_sql
-
-    api = splink_api(engine)
-    settings = {
-        **for_engine(settings, api.sql_dialect.sql_dialect_str),
-        "retain_intermediate_calculation_columns": True,
-        "retain_matching_columns": True,
-    }
-    linker = Linker(splink_input(engine), settings, api, set_up_basic_logging=False)
-    scored = linker.inference.compare_two_records(left, right)
-    sql = pairs_sql(scored.physical_name, settings["comparisons"])
-    if engine.name == "duckdb":
-        row = engine.connection.sql(sql).to_arrow_table().to_pylist()[0]  # type: ignore[attr-defined]
-    else:
-        row = engine.session.sql(sql).toArrow().to_pylist()[0]  # type: ignore[attr-defined]
+    with splink_session(engine) as splink:
+        scoring = scoring_settings(settings, splink.dialect)
+        linker = Linker(splink.records, scoring, splink.api, set_up_basic_logging=False)
+        scored = linker.inference.compare_two_records(left, right)
+        row = splink.run(pairs_sql(scored.physical_name, scoring["comparisons"])).to_pylist()[0]
     return _breakdown(row, settings)
 
 

@@ -18,6 +18,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 import structlog
 from splink import ColumnExpression, SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
@@ -37,6 +38,13 @@ def _exact(column: str, label: str, *, term_frequencies: bool = False) -> Compar
     return level.configure(label_for_charts=label)
 
 
+def _swapped() -> ComparisonLevelCreator:
+    """Forename and surname written the other way round (a common data-entry slip)."""
+    return cll.CustomLevel(
+        "forename_l = surname_r AND surname_l = forename_r", "forename and surname swapped", base_dialect_str="duckdb"
+    )
+
+
 def forename() -> ComparisonCreator:
     """Forenames: exact (rarer names count for more), a known alias (Bob ~ Robert), typos, a middle name."""
     known_by_middle_name = (
@@ -47,6 +55,7 @@ def forename() -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel("forename"),
             _exact("forename", "same forename", term_frequencies=True),
+            _swapped(),
             _exact("forename_canonical", "alias of the same name (nickname table)"),
             cll.JaroWinklerLevel("forename", 0.92).configure(label_for_charts="forename typo (Jaro-Winkler >= 0.92)"),
             cll.CustomLevel(known_by_middle_name, "known by their middle name", base_dialect_str="duckdb"),
@@ -64,6 +73,7 @@ def surname() -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel("surname"),
             _exact("surname", "same surname", term_frequencies=True),
+            _swapped(),
             cll.JaroWinklerLevel("surname", 0.92).configure(label_for_charts="surname typo (Jaro-Winkler >= 0.92)"),
             cll.JaroWinklerLevel("surname", 0.8).configure(label_for_charts="similar surname (Jaro-Winkler >= 0.8)"),
             cll.ElseLevel(),
@@ -160,7 +170,8 @@ BLOCKING_RULES: tuple[BlockingRuleCreator, ...] = (
     block_on("date_of_birth", "forename_canonical"),
     block_on("date_of_birth", "postcode"),
     block_on("date_of_birth", "uprn"),
-    block_on("forename_canonical", "surname", "postcode_district"),
+    block_on("forename_canonical", "surname"),
+    CustomRule("l.forename = r.surname AND l.surname = r.forename", sql_dialect="duckdb"),
     block_on("surname", "uprn"),
     block_on("forename_canonical", "uprn"),
     block_on("surname", "postcode"),
@@ -168,7 +179,7 @@ BLOCKING_RULES: tuple[BlockingRuleCreator, ...] = (
 )
 """Which pairs are compared at all: a pair must agree on one of these (documented in docs/linkage.md).
 Identifiers catch everything else being wrong; a date of birth with a name or a place catches moves,
-surname changes and name typos; name with place catches a missing or wrong date of birth."""
+surname changes and name typos; both names (or both swapped) catch a wrong date of birth with a move."""
 
 TRAINING_BLOCKS: tuple[BlockingRuleCreator, ...] = (
     block_on("date_of_birth", "surname"),

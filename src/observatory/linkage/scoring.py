@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,25 +36,52 @@ class Scored:
     model_path: Path
 
 
-def splink_api(engine: Engine) -> Any:
-    """Splink's database API over the engine's own connection or session."""
+@dataclass
+class SplinkSession:
+    """Where Splink works: its database API, the person records as it takes them, and a way to read results.
+
+    On DuckDB that is a private in-memory database holding a copy of ``linked.person_records``: Splink's
+    many intermediate tables then never touch the warehouse file, and in memory they are faster. On Spark it
+    is the engine's own session (checkpointing to the project's scratch folder)."""
+
+    api: Any
+    records: Any
+    run: Callable[[str], pa.Table]
+    close: Callable[[], None]
+
+    @property
+    def dialect(self) -> str:
+        return str(self.api.sql_dialect.sql_dialect_str)
+
+    def __enter__(self) -> SplinkSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def splink_session(engine: Engine) -> SplinkSession:
+    """A ``SplinkSession`` over the engine's ``linked.person_records``."""
     if engine.name == "duckdb":
         from splink import DuckDBAPI
 
-        return DuckDBAPI(connection=engine.connection)  # type: ignore[attr-defined]
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
+        con.register("person_records_arrow", engine.to_arrow(engine.table(LAYER, PERSON_RECORDS)))
+        con.execute("CREATE TABLE person_records AS SELECT * FROM person_records_arrow")
+        con.unregister("person_records_arrow")
+        return SplinkSession(
+            DuckDBAPI(connection=con), con.table("person_records"), lambda sql: con.sql(sql).to_arrow_table(), con.close
+        )
     from splink import SparkAPI
 
     session = engine.session  # type: ignore[attr-defined]
     if session.sparkContext.getCheckpointDir() is None:  # Splink checkpoints to break long lineages
         session.sparkContext.setCheckpointDir(str(engine.scratch / "splink-checkpoints"))  # type: ignore[attr-defined]
-    return SparkAPI(spark_session=engine.session, break_lineage_method="parquet")  # type: ignore[attr-defined,no-untyped-call]
-
-
-def splink_input(engine: Engine) -> Any:
-    """``linked.person_records`` as Splink takes it: a DuckDB relation or a Spark DataFrame."""
-    if engine.name == "duckdb":
-        return engine.connection.table(f"{LAYER}.{PERSON_RECORDS}")  # type: ignore[attr-defined]
-    return engine.session.table(f"{LAYER}.{PERSON_RECORDS}")  # type: ignore[attr-defined]
+    api = SparkAPI(spark_session=session, break_lineage_method="parquet")  # type: ignore[no-untyped-call]
+    return SplinkSession(
+        api, session.table(f"{LAYER}.{PERSON_RECORDS}"), lambda sql: session.sql(sql).toArrow(), lambda: None
+    )
 
 
 def load_model(path: Path) -> dict[str, Any]:
@@ -97,31 +125,37 @@ def for_engine(saved: dict[str, Any], dialect: str) -> dict[str, Any]:
     return fresh
 
 
-def linker_for(engine: Engine, root: Path, *, retrain: bool) -> tuple[Any, bool]:
-    """A Splink linker over ``linked.person_records``: the saved model, or a newly trained and saved one."""
+def linker_for(splink: SplinkSession, root: Path, *, retrain: bool) -> tuple[Any, bool]:
+    """A Splink linker over the person records: the saved model, or a newly trained and saved one."""
     from splink import Linker
 
     path = root / model.MODEL_FILE
-    api = splink_api(engine)
     if path.is_file() and not retrain:
-        settings = for_engine(load_model(path), api.sql_dialect.sql_dialect_str)
-        settings["retain_intermediate_calculation_columns"] = True
-        settings["retain_matching_columns"] = True
-        return Linker(splink_input(engine), settings, api, set_up_basic_logging=False), False
-    linker = Linker(splink_input(engine), model.settings(), api, set_up_basic_logging=False)
+        settings = scoring_settings(load_model(path), splink.dialect)
+        return Linker(splink.records, settings, splink.api, set_up_basic_logging=False), False
+    linker = Linker(splink.records, model.settings(), splink.api, set_up_basic_logging=False)
     model.train(linker)
     model.save_model(linker, root)
     log.info("linkage.model_trained", path=str(path))
     return linker, True
 
 
+def scoring_settings(saved: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """A saved model ready to score on ``dialect``, keeping each comparison's level and weight."""
+    settings = for_engine(saved, dialect)
+    settings["retain_intermediate_calculation_columns"] = True
+    settings["retain_matching_columns"] = True
+    return settings
+
+
 def score_pairs(engine: Engine, root: Path, *, threshold: float, retrain: bool) -> Scored:
     """Predict every blocked pair at or above ``threshold`` and return ``linked.pairs`` as Arrow."""
-    linker, trained = linker_for(engine, root, retrain=retrain)
-    predictions = linker.inference.predict(threshold_match_probability=threshold)
-    settings = linker.misc.save_model_to_json()
-    pairs = _run(engine, pairs_sql(predictions.physical_name, settings["comparisons"]))
-    predictions.drop_table_from_database_and_remove_from_cache()
+    with splink_session(engine) as splink:
+        linker, trained = linker_for(splink, root, retrain=retrain)
+        predictions = linker.inference.predict(threshold_match_probability=threshold)
+        settings = linker.misc.save_model_to_json()
+        pairs = splink.run(pairs_sql(predictions.physical_name, settings["comparisons"]))
+        predictions.drop_table_from_database_and_remove_from_cache()
     return Scored(pairs, trained, root / model.MODEL_FILE)
 
 
@@ -129,38 +163,25 @@ def score_new_records(engine: Engine, root: Path, new_ids: list[str], *, thresho
     """Score only pairs that involve a new record (against every record), with the saved model: no retraining."""
     from splink import Linker
 
-    api = splink_api(engine)
-    settings = for_engine(load_model(root / model.MODEL_FILE), api.sql_dialect.sql_dialect_str)
-    settings["retain_intermediate_calculation_columns"] = True
-    settings["retain_matching_columns"] = True
-    linker = Linker(splink_input(engine), settings, api, set_up_basic_logging=False)
     weight = math.log2(threshold / (1 - threshold))
     scored = []
-    for start in range(0, len(new_ids), 50_000):
-        new = _records_with_ids(engine, new_ids[start : start + 50_000])
-        found = linker.inference.find_matches_to_new_records(
-            new, blocking_rules=settings["blocking_rules_to_generate_predictions"], match_weight_threshold=weight
-        )
-        sql = pairs_sql(found.physical_name, settings["comparisons"])
-        scored.append(_run(engine, sql))
-        found.drop_table_from_database_and_remove_from_cache()
-    pairs = pa.concat_tables(scored) if scored else None
-    if pairs is None:
-        return pa.table({})
+    with splink_session(engine) as splink:
+        settings = scoring_settings(load_model(root / model.MODEL_FILE), splink.dialect)
+        linker = Linker(splink.records, settings, splink.api, set_up_basic_logging=False)
+        for start in range(0, len(new_ids), 50_000):
+            new = _records_with_ids(engine, new_ids[start : start + 50_000])
+            found = linker.inference.find_matches_to_new_records(
+                new, blocking_rules=settings["blocking_rules_to_generate_predictions"], match_weight_threshold=weight
+            )
+            scored.append(splink.run(pairs_sql(found.physical_name, settings["comparisons"])))
+            found.drop_table_from_database_and_remove_from_cache()
     # Splink puts the new record on the right and may pair it with itself; keep each pair once, ordered
-    return _ordered_pairs(pairs)
+    return _ordered_pairs(pa.concat_tables(scored))
 
 
 def _records_with_ids(engine: Engine, ids: list[str]) -> Any:
     table = engine.table(LAYER, PERSON_RECORDS)
     return engine.to_arrow(table.filter(table.unique_id.isin(ids))).to_pandas()
-
-
-def _run(engine: Engine, sql: str) -> pa.Table:
-    if engine.name == "duckdb":
-        result: pa.Table = engine.connection.sql(sql).to_arrow_table()  # type: ignore[attr-defined]
-        return result
-    return engine.session.sql(sql).toArrow()  # type: ignore[attr-defined]
 
 
 def _ordered_pairs(pairs: pa.Table) -> pa.Table:
