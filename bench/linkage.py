@@ -62,6 +62,7 @@ def _splink(root: str) -> dict[str, Any]:
     import duckdb
     from splink import DuckDBAPI, Linker
 
+    from observatory.config.models import LinkThresholdsSpec
     from observatory.linkage import model
 
     con = duckdb.connect()
@@ -70,7 +71,7 @@ def _splink(root: str) -> dict[str, Any]:
     linker = Linker(con.table("records"), model.settings(), DuckDBAPI(connection=con), set_up_basic_logging=False)
     model.train(linker)
     predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.99)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, LinkThresholdsSpec().match)
     rows = clusters.as_duckdbpyrelation().count("*").fetchone()
     return {"seconds": time.perf_counter() - started, "clustered": rows[0] if rows else 0}
 

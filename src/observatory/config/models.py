@@ -102,11 +102,11 @@ class LinkDatasetSpec(Spec):
 class LinkThresholdsSpec(Spec):
     """Match probabilities that decide what happens to a pair of records."""
 
-    match: float = Field(default=0.99, gt=0, lt=1)
+    match: float = Field(default=0.95, gt=0, lt=1)
     """At or above: the same resident."""
     review: float = Field(default=0.5, gt=0, lt=1)
     """From here up to ``match``: the pair goes to the clerical review queue."""
-    uses: dict[str, float] = Field(default_factory=dict)
+    uses: dict[Name, float] = Field(default_factory=dict)
     """Named thresholds for other uses (``{safeguarding: 0.999}``): each gives its own resident clusters."""
 
     @model_validator(mode="after")
