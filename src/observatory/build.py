@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
+
 from observatory.config import Dataset
 from observatory.config.linkage_roles import is_person_dataset
 from observatory.errors import ObservatoryError
@@ -26,6 +28,7 @@ from observatory.quality.snapshots import SnapshotSummary
 from observatory.standards.layer import StandardResult, refresh_postcodes, standardise, standardise_order
 
 Progress = Callable[[str, int, int], None]
+log = structlog.get_logger()
 
 
 @dataclass
@@ -98,15 +101,21 @@ def build(
 
 
 def _link(obs: Observatory, report: BuildReport) -> None:
-    """Build the linked layer when datasets name people and every one of them has a standard table."""
-    if not any(is_person_dataset(d.spec) for d in obs.project.all_datasets()):
+    """Build the linked layer when datasets name people; a failure is reported, never lost or silent."""
+    project = obs.project
+    if not project.spec.linkage.datasets and not any(is_person_dataset(d.spec) for d in project.all_datasets()):
         return
     try:
-        people = person_sources(obs.project)
-        if all(obs.engine.exists("standard", s.dataset.table) for s in people):
-            report.linkage = link(obs)
+        people = person_sources(project)
+        missing = [s.id for s in people if not obs.engine.exists("standard", s.dataset.table)]
+        if missing:
+            raise ObservatoryError(f"not linked: {', '.join(missing)} has no standard table (see the failures above)")
+        report.linkage = link(obs)
     except ObservatoryError as exc:
         report.failures.append({"dataset": "linked", "stage": "link", "error": exc.message})
+    except Exception as exc:  # Splink or the engine: the build's other results must still be reported
+        log.exception("build.link_failed")
+        report.failures.append({"dataset": "linked", "stage": "link", "error": f"{type(exc).__name__}: {exc}"})
 
 
 def _failure(dataset: Dataset, stage: str, exc: ObservatoryError) -> dict[str, str]:

@@ -14,6 +14,7 @@ from observatory import Observatory
 from observatory.build import build
 from observatory.cli.main import app
 from observatory.demo import generate
+from observatory.errors import ObservatoryError
 from observatory.linkage.evaluate import evaluate_linked
 from observatory.linkage.explain import explain_pair, explain_resident
 from observatory.linkage.model import DIAGNOSTICS_DIR, MODEL_FILE
@@ -176,3 +177,30 @@ def test_explain_resident_and_cli(built: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["link", "explain", "--resident", "R99999999", "-p", str(built)])
     assert result.exit_code == 2
     assert "no resident" in result.output
+
+
+def test_explain_scores_any_pair_even_without_dates_of_birth(built: Path) -> None:
+    with Observatory.open(built) as obs:
+        records = obs.engine.table("linked", "person_records")
+        undated = obs.engine.to_arrow(
+            records.filter(records.date_of_birth.isnull()).select("unique_id").order_by("unique_id").limit(2)
+        )["unique_id"].to_pylist()
+        assert len(undated) == 2, "the demo leaves some dates of birth out"
+        explained = explain_pair(obs.engine, built, undated[0], undated[1])
+    assert explained["scored_by"] in ("model, now", "link run")
+    levels = {c["comparison"]: c["level"] for c in explained["comparisons"]}
+    assert "NULL" in levels["date_of_birth"]  # no date: the comparison says so and weighs nothing
+    total = explained["prior_weight"] + sum(c["match_weight"] for c in explained["comparisons"])
+    assert total == pytest.approx(explained["match_weight"], abs=0.01)
+
+
+def test_a_decision_about_a_deleted_record_does_not_stop_linking(council: Path) -> None:
+    with Observatory.open(council) as obs:
+        before = _assignments(obs)
+        decide_pair(obs.meta, "schools.pupils:50000000", "schools.pupils:gone", "not_match", "tester")
+        decide_pair(obs.meta, "schools.pupils:gone", "asc.clients:gone", "match", "tester")
+        report = link(obs)
+        assert report.id_changes == {}
+        assert _assignments(obs) == before
+        with pytest.raises(ObservatoryError, match="cannot retrain"):
+            link(obs, incremental=True, retrain=True)

@@ -54,6 +54,8 @@ def render_link(report: LinkReport) -> None:
     console.print(f"Model: {report.model} ({report.model_path})")
     records = sum(report.records.values())
     console.print(f"Records: {records:,} from {len(report.records)} datasets")
+    for dataset, count in report.records_without_key.items():
+        console.print(f"  [yellow]{dataset}: {count:,} rows have no key and are left out[/]", highlight=False)
     addresses = ", ".join(f"{count:,} {status}" for status, count in report.addresses.items())
     console.print(f"Addresses: {addresses}")
     console.print(f"Pairs scored: {report.pairs:,}")

@@ -13,11 +13,12 @@ from typing import Any
 
 import altair as alt
 import ibis
+import pyarrow as pa
 
 from observatory.engine import Engine
 from observatory.errors import NotFoundError
-from observatory.linkage.model import MODEL_FILE
-from observatory.linkage.scoring import load_model, pairs_sql, scoring_settings, splink_session
+from observatory.linkage.model import MODEL_FILE, TF_COLUMNS
+from observatory.linkage.scoring import load_model, pairs_sql, records_with_ids, scoring_settings, splink_session
 from observatory.linkage.tables import LAYER, PAIRS, PERSON_RECORDS, RESIDENT_RECORDS
 
 
@@ -76,21 +77,25 @@ def explain_pair(engine: Engine, root: Path, first: str, second: str) -> dict[st
     rows = engine.to_arrow(pairs.filter((pairs.unique_id_l == left) & (pairs.unique_id_r == right))).to_pylist()
     if rows:
         return {**_breakdown(rows[0], settings), "scored_by": "link run"}
-    records = engine.table(LAYER, PERSON_RECORDS)
-    found = engine.to_arrow(records.filter(records.unique_id.isin([left, right]))).to_pylist()
-    by_id = {r["unique_id"]: r for r in found}
+    found = records_with_ids(engine, [left, right])
+    present = set(found["unique_id"].to_pylist())
     for unique_id in (left, right):
-        if unique_id not in by_id:
+        if unique_id not in present:
             raise NotFoundError(f"no person record {unique_id!r} in {LAYER}.{PERSON_RECORDS}")
-    return {**_score_now(engine, settings, by_id[left], by_id[right]), "scored_by": "model, now"}
+    return {**_score_now(engine, settings, found), "scored_by": "model, now"}
 
 
-def _score_now(engine: Engine, settings: dict[str, Any], left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
+def _score_now(engine: Engine, settings: dict[str, Any], pair: pa.Table) -> dict[str, Any]:
+    """Score two records with the saved model, term frequencies from every record (as a link run has them)."""
     from splink import Linker
 
     with splink_session(engine) as splink:
         scoring = scoring_settings(settings, splink.dialect)
         linker = Linker(splink.records, scoring, splink.api, set_up_basic_logging=False)
+        for column in TF_COLUMNS:
+            linker.table_management.compute_tf_table(column)
+        left = splink.frame("explain_left", pair.slice(0, 1))
+        right = splink.frame("explain_right", pair.slice(1, 1))
         scored = linker.inference.compare_two_records(left, right)
         row = splink.run(pairs_sql(scored.physical_name, scoring["comparisons"])).to_pylist()[0]
     return _breakdown(row, settings)

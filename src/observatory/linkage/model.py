@@ -30,6 +30,8 @@ log = structlog.get_logger()
 MODEL_FILE = "linkage/model.json"
 """Where the trained model is kept, relative to the project."""
 DIAGNOSTICS_DIR = "linkage/diagnostics"
+TF_COLUMNS = ("forename", "surname")
+"""Columns whose exact matches are weighted by how common the value is (term-frequency adjustments)."""
 """Charts of the trained model (match weights, m and u probabilities), as HTML files."""
 
 

@@ -79,8 +79,10 @@ def _select(table: ir.Table, source: PersonSource, rank: int) -> ir.Table:
         raise ConfigError(
             [ConfigIssue(f"sources/{source.dataset.source}.yml", None, f"datasets.{source.dataset.name}.keys", _NO_KEY)]
         )
-    key_parts = [table[key if key in table.columns else snake_case(key)].cast("string") for key in keys]
-    record_key = key_parts[0] if len(key_parts) == 1 else ibis.literal("-").join(key_parts)
+    key_parts = _key_parts(table, keys)
+    record_key = key_parts[0]
+    for part in key_parts[1:]:  # a blank part stays a blank between dashes: (null, 5) and (5, null) differ
+        record_key = record_key.fill_null("") + "-" + part.fill_null("")
     values: dict[str, ir.Value] = {
         "unique_id": ibis.literal(f"{source.id}:") + record_key,
         "dataset": ibis.literal(source.id),
@@ -104,7 +106,24 @@ def _select(table: ir.Table, source: PersonSource, rank: int) -> ir.Table:
             if column in _UPPER_NAMES:
                 value = value.upper()
         values[column] = value
-    return table.select(**values)
+    has_key = ibis.or_(*[part.notnull() for part in key_parts])
+    return table.filter(has_key).select(**values)
+
+
+def _key_parts(table: ir.Table, keys: Sequence[str]) -> list[ir.StringValue]:
+    return [table[key if key in table.columns else snake_case(key)].cast("string") for key in keys]
+
+
+def records_without_key(engine: Engine, sources: Sequence[PersonSource]) -> dict[str, int]:
+    """Rows of each person dataset with no key at all: they cannot be named, so linkage leaves them out."""
+    missing = {}
+    for source in sources:
+        table = engine.table("standard", f"{source.dataset.source}__{source.dataset.name}")
+        parts = _key_parts(table, source.dataset.spec.keys or [])
+        count = engine.to_arrow(table.filter(ibis.and_(*[p.isnull() for p in parts])).aggregate(n=ibis._.count()))
+        if int(count["n"][0].as_py()):
+            missing[source.id] = int(count["n"][0].as_py())
+    return missing
 
 
 _NO_KEY = "a person-bearing dataset needs keys: they give each record its id in the single view"

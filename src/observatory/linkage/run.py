@@ -21,14 +21,15 @@ import structlog
 from ibis import _
 
 from observatory.engine import Engine
+from observatory.errors import ObservatoryError
 from observatory.linkage.addresses import AddressMatchSettings, match_addresses
 from observatory.linkage.clustering import cluster_records
 from observatory.linkage.explain import level_labels
 from observatory.linkage.golden import golden_records, residents_from_provenance
 from observatory.linkage.identifiers import assign_resident_ids
 from observatory.linkage.model import MODEL_FILE
-from observatory.linkage.records import gazetteer_addresses, person_records, person_sources
-from observatory.linkage.review import ReviewCandidate, constraints, refresh_queue
+from observatory.linkage.records import gazetteer_addresses, person_records, person_sources, records_without_key
+from observatory.linkage.review import Pair, ReviewCandidate, constraints, refresh_queue
 from observatory.linkage.scoring import Scored, load_model, score_new_records, score_pairs
 from observatory.linkage.tables import (
     ADDRESS_MATCHES,
@@ -56,6 +57,7 @@ class LinkReport:
     model: str = ""
     model_path: str = ""
     records: dict[str, int] = field(default_factory=dict)
+    records_without_key: dict[str, int] = field(default_factory=dict)
     addresses: dict[str, int] = field(default_factory=dict)
     pairs: int = 0
     residents: int = 0
@@ -77,6 +79,8 @@ def link(
     add them to the existing residents (whose clusters are kept as they are) — no retraining, no rescoring."""
     project, engine = obs.project, obs.engine
     spec = project.spec.linkage
+    if incremental and retrain:
+        raise ObservatoryError("--incremental links new records with the saved model; it cannot retrain it")
     sources = person_sources(project)
     report = LinkReport()
     timer = _Timer(report, step)
@@ -93,6 +97,7 @@ def link(
         with timer("records"):
             records = person_records(engine, sources, spec.trust)
             engine.materialise(LAYER, PERSON_RECORDS, records)
+            report.records_without_key = records_without_key(engine, sources)
         with timer("addresses"):
             matches = _match_addresses(obs, engine)
             report.addresses = _counts(matches, "status")
@@ -114,12 +119,13 @@ def link(
                 scored = score_pairs(engine, project.root, threshold=lowest, retrain=retraining)
                 edges = scored.pairs
             report.model, report.model_path = ("trained" if scored.trained else "reused"), str(scored.model_path)
-            report.pairs = engine.write_arrow(LAYER, PAIRS, scored.pairs)
         with timer("clusters"):
-            must, cannot = constraints(obs.meta)
+            must, cannot = _present_constraints(obs, people)
             clusters = cluster_records(people["unique_id"], edges, spec.thresholds.match, must, cannot)
             assignment, _ = assign_resident_ids(clusters, previous, _next_number(previous, changes_so_far))
             resident_records = _resident_records(people, clusters, assignment.assignments, matches)
+            # written only now: a run that fails above (contradictory decisions) leaves the last layer whole
+            report.pairs = engine.write_arrow(LAYER, PAIRS, scored.pairs)
             engine.write_arrow(LAYER, RESIDENT_RECORDS, resident_records)
             changes = assignment.changes.append_column(
                 "run_id", pa.array([run.id] * assignment.changes.num_rows, pa.int64())
@@ -210,6 +216,20 @@ def _attach_uprn(engine: Engine, records: Any) -> None:
     engine.materialise(LAYER, PERSON_RECORDS, records.left_join(matches, "unique_id").drop("unique_id_right"))
 
 
+def _present_constraints(obs: Observatory, people: pa.Table) -> tuple[list[Pair], list[Pair]]:
+    """Review decisions about records that still exist (a decision about a deleted record is kept, not applied)."""
+    present = set(people["unique_id"].to_pylist())
+    must, cannot = constraints(obs.meta)
+    kept_must = [pair for pair in must if pair[0] in present and pair[1] in present]
+    kept_cannot = [pair for pair in cannot if pair[0] in present and pair[1] in present]
+    if len(kept_must) + len(kept_cannot) < len(must) + len(cannot):
+        log.info(
+            "linkage.decisions_not_applied",
+            about_missing_records=len(must) + len(cannot) - len(kept_must) - len(kept_cannot),
+        )
+    return kept_must, kept_cannot
+
+
 def _incremental_pairs(
     engine: Engine, root: Path, people: pa.Table, previous: pa.Table, threshold: float
 ) -> tuple[Scored, pa.Table]:
@@ -218,12 +238,18 @@ def _incremental_pairs(
     known = set(previous["unique_id"].to_pylist())
     new_ids = sorted(present - known)
     old = engine.to_arrow(engine.table(LAYER, PAIRS))
+    here, new = pa.array(sorted(present), pa.string()), pa.array(new_ids, pa.string())
+    left, right = old["unique_id_l"], old["unique_id_r"]
+    # pairs with a record not linked yet (left by a run that failed) are scored again below, not kept twice
     old = old.filter(
-        pc.and_(pc.is_in(old["unique_id_l"], pa.array(present)), pc.is_in(old["unique_id_r"], pa.array(present)))
+        pc.and_(
+            pc.and_(pc.is_in(left, here), pc.is_in(right, here)),
+            pc.invert(pc.or_(pc.is_in(left, new), pc.is_in(right, new))),
+        )
     )
     fresh = score_new_records(engine, root, new_ids, threshold=threshold) if new_ids else old.schema.empty_table()
     pairs = pa.concat_tables([old, fresh.select(old.column_names).cast(old.schema)])
-    kept = previous.filter(pc.is_in(previous["unique_id"], pa.array(present)))
+    kept = previous.filter(pc.is_in(previous["unique_id"], here))
     with duckdb.connect() as con:
         con.register("kept", kept)
         same = con.execute(

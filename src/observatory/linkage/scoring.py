@@ -48,6 +48,9 @@ class SplinkSession:
     records: Any
     run: Callable[[str], pa.Table]
     close: Callable[[], None]
+    frame: Callable[[str, pa.Table], Any]
+    """Typed Arrow data as Splink takes it (a relation or DataFrame): pandas would lose the type of an
+    all-null column (a batch with no dates of birth), and Splink's SQL on it would fail."""
 
     @property
     def dialect(self) -> str:
@@ -70,8 +73,17 @@ def splink_session(engine: Engine) -> SplinkSession:
         con.register("person_records_arrow", engine.to_arrow(engine.table(LAYER, PERSON_RECORDS)))
         con.execute("CREATE TABLE person_records AS SELECT * FROM person_records_arrow")
         con.unregister("person_records_arrow")
+
+        def duck_frame(name: str, data: pa.Table) -> Any:
+            con.register(name, data)
+            return con.table(name)
+
         return SplinkSession(
-            DuckDBAPI(connection=con), con.table("person_records"), lambda sql: con.sql(sql).to_arrow_table(), con.close
+            DuckDBAPI(connection=con),
+            con.table("person_records"),
+            lambda sql: con.sql(sql).to_arrow_table(),
+            con.close,
+            duck_frame,
         )
     from splink import SparkAPI
 
@@ -80,7 +92,11 @@ def splink_session(engine: Engine) -> SplinkSession:
         session.sparkContext.setCheckpointDir(str(engine.scratch / "splink-checkpoints"))  # type: ignore[attr-defined]
     api = SparkAPI(spark_session=session, break_lineage_method="parquet")  # type: ignore[no-untyped-call]
     return SplinkSession(
-        api, session.table(f"{LAYER}.{PERSON_RECORDS}"), lambda sql: session.sql(sql).toArrow(), lambda: None
+        api,
+        session.table(f"{LAYER}.{PERSON_RECORDS}"),
+        lambda sql: session.sql(sql).toArrow(),
+        lambda: None,
+        lambda _name, data: session.createDataFrame(data),
     )
 
 
@@ -169,7 +185,7 @@ def score_new_records(engine: Engine, root: Path, new_ids: list[str], *, thresho
         settings = scoring_settings(load_model(root / model.MODEL_FILE), splink.dialect)
         linker = Linker(splink.records, settings, splink.api, set_up_basic_logging=False)
         for start in range(0, len(new_ids), 50_000):
-            new = _records_with_ids(engine, new_ids[start : start + 50_000])
+            new = splink.frame(f"new_records_{start}", records_with_ids(engine, new_ids[start : start + 50_000]))
             found = linker.inference.find_matches_to_new_records(
                 new, blocking_rules=settings["blocking_rules_to_generate_predictions"], match_weight_threshold=weight
             )
@@ -179,9 +195,10 @@ def score_new_records(engine: Engine, root: Path, new_ids: list[str], *, thresho
     return _ordered_pairs(pa.concat_tables(scored))
 
 
-def _records_with_ids(engine: Engine, ids: list[str]) -> Any:
+def records_with_ids(engine: Engine, ids: list[str]) -> pa.Table:
+    """The person records with these ids, typed."""
     table = engine.table(LAYER, PERSON_RECORDS)
-    return engine.to_arrow(table.filter(table.unique_id.isin(ids))).to_pandas()
+    return engine.to_arrow(table.filter(table.unique_id.isin(ids)).order_by("unique_id"))
 
 
 def _ordered_pairs(pairs: pa.Table) -> pa.Table:
