@@ -204,3 +204,19 @@ def test_a_decision_about_a_deleted_record_does_not_stop_linking(council: Path) 
         assert _assignments(obs) == before
         with pytest.raises(ObservatoryError, match="cannot retrain"):
             link(obs, incremental=True, retrain=True)
+
+
+def test_addresses_for_stewards(built: Path) -> None:
+    result = CliRunner().invoke(app, ["link", "addresses", "--json", "--limit", "500", "-p", str(built)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    with Observatory.open(built) as obs:
+        matches = obs.engine.to_arrow(obs.engine.table("linked", "address_matches"))
+    statuses = matches["status"].to_pylist()
+    assert data["counts"] == {status: statuses.count(status) for status in set(statuses)}
+    listed = sum(row["records"] for row in data["addresses"])
+    assert listed == statuses.count("ambiguous") + statuses.count("unmatched")
+    assert {row["status"] for row in data["addresses"]} <= {"ambiguous", "unmatched"}
+    assert [row["records"] for row in data["addresses"]] == sorted(
+        (row["records"] for row in data["addresses"]), reverse=True
+    )

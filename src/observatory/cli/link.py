@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from observatory.cli.output import console, emit, user_errors
 from observatory.errors import ObservatoryError
 from observatory.linkage.evaluate import evaluate_linked, format_evaluation
 from observatory.linkage.explain import explain_pair, explain_resident, waterfall_chart
+from observatory.linkage.records import unmatched_addresses
 from observatory.linkage.run import LinkReport, link
 from observatory.platform import Observatory
 
@@ -87,6 +89,44 @@ def _render_rows(title: str, evaluation: Any) -> None:
     for label, value in format_evaluation(evaluation):
         table.add_row(label, value)
     console.print(table)
+
+
+class AddressStatus(StrEnum):
+    ambiguous = "ambiguous"
+    unmatched = "unmatched"
+    both = "both"
+
+
+@link_app.command()
+def addresses(
+    status: Annotated[
+        AddressStatus, typer.Option("--status", help="Which addresses to list.", case_sensitive=False)
+    ] = AddressStatus.both,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Most addresses to list.")] = 50,
+    project: ProjectOption = Path(),
+    as_json: JsonOption = False,
+) -> None:
+    """List the addresses that matched no gazetteer property, or more than one, for stewards to fix.
+
+    The most common first: one fix in the source (or the gazetteer) mends every record written that way."""
+    statuses = ["ambiguous", "unmatched"] if status is AddressStatus.both else [status.value]
+    with user_errors(as_json), Observatory.open(project) as obs:
+        data = unmatched_addresses(obs.engine, statuses, limit)
+    emit(data, as_json, lambda: _render_addresses(data))
+
+
+def _render_addresses(data: dict[str, Any]) -> None:
+    console.print(", ".join(f"{count:,} {name}" for name, count in data["counts"].items()) or "Every address matched.")
+    table = Table()
+    for column in ("status", "address", "postcode", "records", "datasets", "best score"):
+        table.add_column(column, justify="right" if column in ("records", "best score") else "left")
+    for row in data["addresses"]:
+        score = "" if row["score"] is None else f"{row['score']:.1f}"
+        table.add_row(
+            row["status"], row["address"] or "", row["postcode"] or "", f"{row['records']:,}", row["datasets"], score
+        )
+    if data["addresses"]:
+        console.print(table)
 
 
 @link_app.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -17,7 +18,7 @@ from observatory.config import Dataset, Project
 from observatory.config.linkage_roles import PersonRoles, address_fields, is_person_dataset, person_roles
 from observatory.engine import Engine
 from observatory.errors import ConfigError, ConfigIssue, NotFoundError
-from observatory.linkage.tables import PERSON_COLUMNS
+from observatory.linkage.tables import ADDRESS_MATCHES, LAYER, PERSON_COLUMNS, PERSON_RECORDS
 from observatory.standards.fields import snake_case
 
 _UPPER_NAMES = ("forename", "forename_canonical", "middle_names", "surname")
@@ -157,3 +158,24 @@ def gazetteer_addresses(engine: Engine, project: Project) -> ir.Table | None:
         address=_one_line(table, lines),
         postcode=table[postcode].cast("string") if postcode else ibis.null("string"),
     ).filter(ibis._.uprn.notnull())
+
+
+def unmatched_addresses(engine: Engine, statuses: Sequence[str], limit: int) -> dict[str, Any]:
+    """Addresses with these match statuses, grouped as written, most records first, with counts by status."""
+    for table in (ADDRESS_MATCHES, PERSON_RECORDS):
+        if not engine.exists(LAYER, table):
+            raise NotFoundError(f"{LAYER}.{table} does not exist yet: run `observatory link` first")
+    matches = engine.table(LAYER, ADDRESS_MATCHES)
+    records = engine.table(LAYER, PERSON_RECORDS).select("unique_id", "dataset", "address", "postcode")
+    counts = engine.to_arrow(matches.group_by("status").aggregate(n=ibis._.count()).order_by("status")).to_pylist()
+    joined = matches.filter(matches.status.isin(list(statuses))).join(records, "unique_id")
+    grouped = (
+        joined.group_by(["status", "address", "postcode"])
+        .aggregate(records=ibis._.count(), score=ibis._.score.max(), datasets=ibis._.dataset.collect().unique())
+        .order_by([ibis.desc("records"), "status", "address", "postcode"])
+        .limit(limit)
+    )
+    rows = engine.to_arrow(grouped).to_pylist()
+    for row in rows:
+        row["datasets"] = ", ".join(sorted(row["datasets"]))
+    return {"counts": {row["status"]: row["n"] for row in counts}, "addresses": rows}
