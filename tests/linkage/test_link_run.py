@@ -220,3 +220,15 @@ def test_addresses_for_stewards(built: Path) -> None:
     assert [row["records"] for row in data["addresses"]] == sorted(
         (row["records"] for row in data["addresses"]), reverse=True
     )
+
+
+def test_a_wrong_survivorship_rule_stops_before_anything_is_written(council: Path) -> None:
+    with (council / "observatory.yml").open("a", encoding="utf-8") as handle:
+        handle.write("  survivorship: {shoe_size: [trusted]}\n")
+    with Observatory.open(council) as obs:
+        before = _assignments(obs)
+        pairs_before = obs.engine.count_rows("linked", "pairs")
+        with pytest.raises(ObservatoryError, match="shoe_size"):
+            link(obs)
+        assert _assignments(obs) == before
+        assert obs.engine.count_rows("linked", "pairs") == pairs_before

@@ -25,7 +25,7 @@ from observatory.errors import ObservatoryError
 from observatory.linkage.addresses import AddressMatchSettings, match_addresses
 from observatory.linkage.clustering import cluster_records
 from observatory.linkage.explain import level_labels
-from observatory.linkage.golden import golden_records, residents_from_provenance
+from observatory.linkage.golden import golden_records, residents_from_provenance, resolve_rules
 from observatory.linkage.identifiers import assign_resident_ids
 from observatory.linkage.model import MODEL_FILE
 from observatory.linkage.records import gazetteer_addresses, person_records, person_sources, records_without_key
@@ -82,6 +82,7 @@ def link(
     if incremental and retrain:
         raise ObservatoryError("--incremental links new records with the saved model; it cannot retrain it")
     sources = person_sources(project)
+    resolve_rules(spec.survivorship)  # a wrong survivorship rule stops the run before anything is written
     report = LinkReport()
     timer = _Timer(report, step)
     outputs = [f"{LAYER}.{name}" for name in (PERSON_RECORDS, RESIDENT_RECORDS, RESIDENTS, HOUSEHOLDS)]
