@@ -45,26 +45,33 @@ def prior_weight(settings: dict[str, Any]) -> float:
     return math.log2(lam / (1 - lam))
 
 
-def _breakdown(row: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    labels = level_labels(settings)
-    comparisons = []
+Labels = dict[tuple[str, int], str]
+
+
+def comparison_rows(row: dict[str, Any], settings: dict[str, Any], labels: Labels) -> list[dict[str, Any]]:
+    """One scored pair's comparisons (a row of ``linked.pairs``): name, level label and match weight."""
+    rows = []
     for comparison in settings["comparisons"]:
         name = comparison["output_column_name"]
         level = int(row[f"{name}__level"])
-        comparisons.append(
+        rows.append(
             {
                 "comparison": name,
                 "level": labels.get((name, level), str(level)),
                 "match_weight": round(float(row[f"{name}__weight"]), 4),
             }
         )
+    return rows
+
+
+def _breakdown(row: dict[str, Any], settings: dict[str, Any], labels: Labels | None = None) -> dict[str, Any]:
     return {
         "unique_id_l": row["unique_id_l"],
         "unique_id_r": row["unique_id_r"],
         "match_weight": round(float(row["match_weight"]), 4),
         "match_probability": float(row["match_probability"]),
         "prior_weight": round(prior_weight(settings), 4),
-        "comparisons": comparisons,
+        "comparisons": comparison_rows(row, settings, labels or level_labels(settings)),
     }
 
 
@@ -123,7 +130,12 @@ def explain_resident(engine: Engine, root: Path, resident_id: str) -> dict[str, 
             [ibis.desc("match_weight"), "unique_id_l", "unique_id_r"]
         )
     ).to_pylist()
-    return {"resident_id": resident_id, "records": records, "pairs": [_breakdown(row, settings) for row in edges]}
+    labels = level_labels(settings)
+    return {
+        "resident_id": resident_id,
+        "records": records,
+        "pairs": [_breakdown(row, settings, labels) for row in edges],
+    }
 
 
 def waterfall_chart(explanation: dict[str, Any]) -> alt.LayerChart:

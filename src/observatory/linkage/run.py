@@ -24,7 +24,7 @@ from observatory.engine import Engine
 from observatory.errors import ObservatoryError
 from observatory.linkage.addresses import AddressMatchSettings, match_addresses
 from observatory.linkage.clustering import cluster_records
-from observatory.linkage.explain import level_labels
+from observatory.linkage.explain import comparison_rows, level_labels
 from observatory.linkage.golden import golden_records, residents_from_provenance, resolve_rules
 from observatory.linkage.identifiers import assign_resident_ids
 from observatory.linkage.model import MODEL_FILE
@@ -103,7 +103,7 @@ def link(
             matches = _match_addresses(obs, engine)
             report.addresses = _counts(matches, "status")
             engine.write_arrow(LAYER, ADDRESS_MATCHES, matches)
-            _attach_uprn(engine, records)
+            _attach_uprn(engine)
         people = engine.to_arrow(
             engine.table(LAYER, PERSON_RECORDS).select(
                 "unique_id", "dataset", "record_key", "uprn", "address", "postcode"
@@ -150,9 +150,8 @@ def link(
             )
             run.rows_out = report.residents
         with timer("review queue"):
-            labels = level_labels(load_model(scored.model_path))
             candidates = review_candidates(
-                scored.pairs, clusters, spec.thresholds.review, spec.thresholds.match, labels
+                scored.pairs, clusters, spec.thresholds.review, spec.thresholds.match, load_model(scored.model_path)
             )
             report.review = refresh_queue(obs.meta, run.id, candidates).to_dict()
     return report
@@ -211,8 +210,10 @@ def _match_addresses(obs: Observatory, engine: Engine) -> pa.Table:
         return match_addresses(con, addresses, gazetteer, settings)
 
 
-def _attach_uprn(engine: Engine, records: Any) -> None:
-    """Rewrite ``person_records`` with the matched ``uprn`` (the model compares it)."""
+def _attach_uprn(engine: Engine) -> None:
+    """Rewrite ``person_records`` with the matched ``uprn`` (the model compares it), from the table just written:
+    the union over the standard layer runs once."""
+    records = engine.table(LAYER, PERSON_RECORDS)
     matches = engine.table(LAYER, ADDRESS_MATCHES).select("unique_id", "uprn")
     engine.materialise(LAYER, PERSON_RECORDS, records.left_join(matches, "unique_id").drop("unique_id_right"))
 
@@ -318,7 +319,7 @@ def _households(engine: Engine) -> Any:
 
 
 def review_candidates(
-    pairs: pa.Table, clusters: pa.Table, review: float, match: float, labels: dict[tuple[str, int], str]
+    pairs: pa.Table, clusters: pa.Table, review: float, match: float, settings: dict[str, Any]
 ) -> list[ReviewCandidate]:
     """Pairs in the uncertain band whose records ended in different residents: a person should decide.
 
@@ -326,25 +327,21 @@ def review_candidates(
     on it alone would change the residents."""
     probability = pairs["match_probability"]
     band = pairs.filter(pc.and_(pc.greater_equal(probability, review), pc.less(probability, match)))
-    if band.num_rows == 0:
-        return []
-    keys = dict(zip(clusters["unique_id"].to_pylist(), clusters["cluster_key"].to_pylist(), strict=True))
-    comparisons = [name[: -len("__weight")] for name in pairs.column_names if name.endswith("__weight")]
-    candidates = []
-    for row in band.to_pylist():
-        if keys.get(row["unique_id_l"]) == keys.get(row["unique_id_r"]):
-            continue
-        explanation: list[dict[str, object]] = [
-            {
-                "comparison": name,
-                "level": labels.get((name, row[f"{name}__level"]), str(row[f"{name}__level"])),
-                "match_weight": row[f"{name}__weight"],
-            }
-            for name in comparisons
-        ]
-        candidates.append(
-            ReviewCandidate(
-                row["unique_id_l"], row["unique_id_r"], row["match_probability"], row["match_weight"], explanation
-            )
+    keys = clusters.select(["unique_id", "cluster_key"])
+    band = band.join(keys.rename_columns(["unique_id_l", "key_l"]), "unique_id_l").join(
+        keys.rename_columns(["unique_id_r", "key_r"]), "unique_id_r"
+    )
+    band = band.filter(pc.not_equal(band["key_l"], band["key_r"])).sort_by(
+        [("unique_id_l", "ascending"), ("unique_id_r", "ascending")]
+    )
+    labels = level_labels(settings)
+    return [
+        ReviewCandidate(
+            row["unique_id_l"],
+            row["unique_id_r"],
+            row["match_probability"],
+            row["match_weight"],
+            comparison_rows(row, settings, labels),
         )
-    return candidates
+        for row in band.to_pylist()
+    ]
