@@ -28,3 +28,25 @@ def test_standards_doc_matches_the_field_types() -> None:
     text = (README.parent / "docs" / "standards.md").read_text(encoding="utf-8")
     start, end = text.index(TYPES_BEGIN), text.index(TYPES_END) + len(TYPES_END)
     assert text[start:end] == types_reference(), "run: .venv/bin/python -m observatory.standards.docs docs/standards.md"
+
+
+def test_catalogue_doc_matches_the_register_fields() -> None:
+    from observatory.catalogue.docs import BEGIN as REGISTER_BEGIN
+    from observatory.catalogue.docs import END as REGISTER_END
+    from observatory.catalogue.docs import register_reference
+
+    text = (README.parent / "docs" / "catalogue.md").read_text(encoding="utf-8")
+    start, end = text.index(REGISTER_BEGIN), text.index(REGISTER_END) + len(REGISTER_END)
+    assert text[start:end] == register_reference(), (
+        "run: .venv/bin/python -m observatory.catalogue.docs docs/catalogue.md"
+    )
+
+
+def test_catalogue_edit_help_names_every_editable_field() -> None:
+    from observatory.catalogue.register import EDITABLE
+    from observatory.cli.catalogue import edit_command
+
+    help_text = edit_command.__doc__ or ""
+    for kind in ("dataset", "field", "term"):
+        for name in EDITABLE[kind]:
+            assert f"--{name.replace('_', '-')}" in help_text, name

@@ -2,7 +2,8 @@
 
 Stages: ingest of every configured dataset into ``raw``; the postcode reference table; the
 ``standard`` layer of every loaded dataset (the gazetteer first); a quality snapshot of each; the
-``linked`` layer (``observatory link``) when datasets name people.
+``linked`` layer (``observatory link``) when datasets name people; last, the catalogue (schemas, rows, refresh
+times, quality and lineage of everything the build made).
 A dataset that fails a stage does not stop the others; its previous version stays current and
 the failure is reported with the stage that failed.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 import structlog
 
+from observatory.catalogue.populate import PopulateReport, populate
 from observatory.config import Dataset
 from observatory.config.linkage_roles import is_person_dataset
 from observatory.errors import ObservatoryError
@@ -40,6 +42,7 @@ class BuildReport:
     quality: list[SnapshotSummary] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     linkage: LinkReport | None = None
+    catalogue: PopulateReport | None = None
     seconds: float = 0.0
 
     @property
@@ -57,6 +60,7 @@ class BuildReport:
             ],
             "quality": [summary.to_dict() for summary in self.quality],
             "linkage": self.linkage.to_dict() if self.linkage is not None else None,
+            "catalogue": self.catalogue.to_dict() if self.catalogue is not None else None,
             "failures": self.failures,
         }
 
@@ -69,7 +73,7 @@ def build(
     report = BuildReport()
     started = time.perf_counter()
     datasets = obs.project.all_datasets()
-    steps = 2 * len(datasets) + 2
+    steps = 2 * len(datasets) + 3
     for index, dataset in enumerate(datasets):
         if progress:
             progress(f"Loading {dataset.source}.{dataset.name}", index, steps)
@@ -91,9 +95,12 @@ def build(
         except ObservatoryError as exc:
             report.failures.append(_failure(dataset, "standard", exc))
     if progress:
-        progress("Linking residents", steps - 1, steps)
+        progress("Linking residents", steps - 2, steps)
     if linkage:
         _link(obs, report)
+    if progress:
+        progress("Cataloguing", steps - 1, steps)
+    _catalogue(obs, report)
     if progress:
         progress("done", steps, steps)
     report.seconds = round(time.perf_counter() - started, 3)
@@ -116,6 +123,17 @@ def _link(obs: Observatory, report: BuildReport) -> None:
     except Exception as exc:  # Splink or the engine: the build's other results must still be reported
         log.exception("build.link_failed")
         report.failures.append({"dataset": "linked", "stage": "link", "error": f"{type(exc).__name__}: {exc}"})
+
+
+def _catalogue(obs: Observatory, report: BuildReport) -> None:
+    """Repopulate the catalogue; a failure is reported with the others and the previous catalogue stays."""
+    try:
+        report.catalogue = populate(obs)
+    except ObservatoryError as exc:
+        report.failures.append({"dataset": "catalogue", "stage": "catalogue", "error": exc.message})
+    except Exception as exc:  # the build's other results must still be reported
+        log.exception("build.catalogue_failed")
+        report.failures.append({"dataset": "catalogue", "stage": "catalogue", "error": f"{type(exc).__name__}: {exc}"})
 
 
 def _failure(dataset: Dataset, stage: str, exc: ObservatoryError) -> dict[str, str]:

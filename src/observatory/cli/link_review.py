@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from observatory.cli.options import JsonOption, ProjectOption
+from observatory.cli.options import JsonOption, ProjectOption, who
 from observatory.cli.output import console, emit, user_errors
 from observatory.errors import ObservatoryError
 from observatory.linkage.review import count_queue, decide, get_item, list_queue
@@ -160,21 +158,6 @@ def _render_show(data: dict[str, Any]) -> None:
         )
 
 
-def _reviewer(by: str | None) -> str:
-    """``--by``, else the login name."""
-    if by:
-        return by
-    name = os.environ.get("USER", "")
-    if not name:
-        try:
-            name = getpass.getuser()
-        except (OSError, KeyError):
-            name = ""
-    if not name:
-        raise ObservatoryError("cannot tell who is deciding: pass --by NAME")
-    return name
-
-
 @review_app.command("decide")
 def decide_item(
     item_id: Annotated[int, typer.Argument(help="The review item's id (from `list`).")],
@@ -186,12 +169,12 @@ def decide_item(
 ) -> None:
     """Decide a pair: match and not-match bind the next `observatory link` run; skip leaves it open."""
     with user_errors(as_json), Observatory.open(project) as obs:
-        who = _reviewer(by)
-        item = decide(obs.meta, item_id, decision.value.replace("-", "_"), who, note)
+        person = who(by)
+        item = decide(obs.meta, item_id, decision.value.replace("-", "_"), person, note)
     emit(
         item,
         as_json,
         lambda: console.print(
-            f"Item {item_id}: {decision.value} by {escape(who)} (now {item['status']}).", highlight=False
+            f"Item {item_id}: {decision.value} by {escape(person)} (now {item['status']}).", highlight=False
         ),
     )

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from observatory import __version__
 from observatory.build import build as run_build
+from observatory.cli.catalogue import catalogue_app
 from observatory.cli.link import link_app
 from observatory.cli.options import JsonOption, ProjectOption
 from observatory.cli.output import console, emit, user_errors
@@ -36,6 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(link_app, name="link")
+app.add_typer(catalogue_app, name="catalogue")
 
 SheetOption = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet: a name or a 0-based index.")]
 
@@ -209,6 +211,12 @@ def _render_build(report: object) -> None:
         console.print(
             f"  linked: {linked.residents:,} residents and {linked.households:,} households "
             f"from {sum(linked.records.values()):,} records; {linked.review.get('queued', 0):,} pairs to review"
+        )
+    if report.catalogue is not None:
+        catalogued = report.catalogue
+        console.print(
+            f"  catalogue: {sum(catalogued.assets.values()):,} assets, {catalogued.edges:,} lineage edges"
+            + (f", {catalogued.edited:,} with people's edits kept" if catalogued.edited else "")
         )
     for failure in report.failures:
         stage = failure.get("stage", "ingest")

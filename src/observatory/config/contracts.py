@@ -11,6 +11,7 @@ its file, line and field path, reported together with all other problems. Checke
 - ``allowed`` and ``mapping`` only on the types they make sense for, not empty, and mapped values
   among the allowed ones; a field's ``column`` (its name by default) is among the dataset's
   ``columns`` when those are given. Two fields may read the same column;
+- the catalogue's register entries, reports and examples (``config.catalogue_checks``);
 - the project's ``reference.gazetteer`` is a dataset with a ``uprn`` field and
   ``reference.postcodes`` is a file.
 """
@@ -21,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from observatory.config.catalogue_checks import check_project_catalogue, check_source_catalogue
 from observatory.config.expressions import CheckError, Kind, check_kinds, parse_check, quoted_fields
 from observatory.config.linkage_roles import person_roles
 from observatory.config.models import FieldSpec, ProjectSpec, ReferenceSpec
@@ -83,11 +85,13 @@ def contract_issues(
     skip = set(unread)
     for source in sources.values():
         issues = _Issues(source.file, source.lines, found)
+        check_source_catalogue(source, issues.add)
         for dataset in source.datasets.values():
             _check_dataset(dataset, sources, skip, issues)
     if project is not None:
         _check_reference_data(root, project, sources, skip, _Issues(project_file, project_lines, found))
         _check_linkage(project, sources, skip, _Issues(project_file, project_lines, found))
+        check_project_catalogue(project, sources, skip, _Issues(project_file, project_lines, found).add)
     return sorted(found, key=lambda issue: (issue.file, issue.line or 0))
 
 

@@ -6,6 +6,7 @@ compiled from them in ``config.project``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -40,6 +41,28 @@ FieldTypeName = Literal[
     "address",
 ]
 """The standard field types (``observatory.standards.types``), one per UK data standard."""
+
+PERSONAL_TYPES = frozenset(
+    {
+        "date_of_birth",
+        "nhs_number",
+        "ni_number",
+        "upn",
+        "email",
+        "phone",
+        "person_name",
+        "forename",
+        "surname",
+        "address",
+    }
+)
+"""Types whose values identify a person (each type's ``personal``; a test keeps the two equal)."""
+
+SPECIAL_CATEGORY_TYPES = frozenset({"ethnicity"})
+"""Types whose values are special-category data under UK GDPR Article 9 (racial or ethnic origin)."""
+
+LAYERS: tuple[str, ...] = ("raw", "standard", "linked", "governed", "published")
+"""The warehouse layers, in flow order; no source may take one of these names."""
 
 Dimension = Literal["completeness", "uniqueness", "consistency", "timeliness", "validity", "accuracy"]
 """The six dimensions of the Government Data Quality Framework."""
@@ -143,6 +166,94 @@ class LinkageSpec(Spec):
     """Train the model on every run; by default the saved model (``linkage/model.json``) is reused."""
 
 
+Classification = Literal["OFFICIAL", "OFFICIAL-SENSITIVE"]
+"""Government Security Classifications: OFFICIAL, with the OFFICIAL-SENSITIVE handling caveat."""
+AccessRights = Literal["internal", "open", "commercial"]
+Rating = Literal["low", "medium", "high"]
+Disposal = Literal["destroy", "anonymise", "archive", "review"]
+RefreshFrequency = Literal["continuous", "daily", "weekly", "monthly", "quarterly", "annually", "irregular"]
+PublicationStatus = Literal["not published", "planned", "published"]
+Article6 = Literal["6(1)(a)", "6(1)(b)", "6(1)(c)", "6(1)(d)", "6(1)(e)", "6(1)(f)"]
+"""UK GDPR Article 6(1) lawful bases: consent, contract, legal obligation, vital interests, public task,
+legitimate interests."""
+Article9 = Literal[
+    "9(2)(a)", "9(2)(b)", "9(2)(c)", "9(2)(d)", "9(2)(e)", "9(2)(f)", "9(2)(g)", "9(2)(h)", "9(2)(i)", "9(2)(j)"
+]
+"""UK GDPR Article 9(2) conditions for special-category data."""
+AssetId = Annotated[str, Field(pattern=r"^(dataset|field|kpi|report|output|term|source|file)\.[^\s].*$")]
+"""A catalogue asset id, such as ``dataset.asc.clients`` or ``field.asc.clients.date_of_birth``."""
+
+
+class RegisterSpec(Spec):
+    """Information asset register entries of a dataset (or, as defaults, of every dataset of a source).
+
+    Anything left out is derived where it can be (personal and special-category data from the
+    field types, the classification from those, refresh frequency from ``freshness``) or left blank
+    for a steward to fill in; ``observatory catalogue edit`` records edits, and a rebuild keeps them.
+    """
+
+    business_area: str | None = None
+    information_asset_owner: str | None = None
+    steward: str | None = None
+    purpose: str | None = None
+    classification: Classification | None = None
+    access_rights: AccessRights | None = None
+    personal_data: bool | None = None
+    special_category: bool | None = None
+    data_subjects: list[str] | None = None
+    lawful_basis: Article6 | None = None
+    special_category_condition: Article9 | None = None
+    retention_period: str | None = None
+    disposal: Disposal | None = None
+    location: str | None = None
+    refresh_frequency: RefreshFrequency | None = None
+    criticality: Rating | None = None
+    risk_rating: Rating | None = None
+    publication_status: PublicationStatus | None = None
+    last_reviewed: date | None = None
+    keywords: list[str] | None = None
+
+
+class ReportSpec(Spec):
+    """A report or standard view built outside Observatory on its data, so lineage shows what it depends on."""
+
+    title: str = Field(min_length=1)
+    description: str = ""
+    owner: str = ""
+    url: str | None = None
+    depends_on: list[AssetId] = Field(min_length=1)
+
+
+class CatalogueSettingsSpec(Spec):
+    """``catalogue:`` in ``observatory.yml``: review cycle, reports and register entries of derived datasets."""
+
+    review_months: int = Field(default=12, ge=1, le=60)
+    """Months between reviews of an information asset (the register is reviewed every year by default)."""
+    reports: dict[Name, ReportSpec] = Field(default_factory=dict)
+    """Reports and standard views, by id (``report.<id>``)."""
+    assets: dict[AssetId, RegisterSpec] = Field(default_factory=dict)
+    """Register entries of datasets that no source declares (``dataset.linked.residents``)."""
+    base_uri: str = Field(default="https://data.example.gov.uk", pattern=r"^https?://[^\s]+$")
+    """Where the council's catalogue lives: the DCAT export's dataset IRIs start with it."""
+
+
+class TermSpec(Spec):
+    """A business term of ``glossary.yml``."""
+
+    name: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    owner: str = ""
+    synonyms: list[str] = Field(default_factory=list)
+    links: list[AssetId] = Field(default_factory=list)
+    """Fields, datasets and KPIs the term describes."""
+
+
+class GlossarySpec(Spec):
+    """``glossary.yml``: the business terms, by id (``term.<id>``)."""
+
+    terms: dict[Name, TermSpec] = Field(default_factory=dict)
+
+
 class ProjectSpec(Spec):
     """``observatory.yml``: one per project."""
 
@@ -155,6 +266,7 @@ class ProjectSpec(Spec):
     reference: ReferenceDataSpec = Field(default_factory=ReferenceDataSpec)
     quality: QualitySettingsSpec = Field(default_factory=QualitySettingsSpec)
     linkage: LinkageSpec = Field(default_factory=LinkageSpec)
+    catalogue: CatalogueSettingsSpec = Field(default_factory=CatalogueSettingsSpec)
     settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 
@@ -169,6 +281,8 @@ class FieldSpec(Spec):
     allowed: list[str] | None = None
     mapping: dict[str, str] | None = None
     formats: list[str] | None = None
+    example: str | None = None
+    """An example value for the data dictionary; never a real person's (refused on personal fields)."""
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> FieldSpec:
@@ -234,6 +348,7 @@ class DatasetSpec(Spec):
     fields: dict[Name, FieldSpec] = Field(default_factory=dict)
     rules: list[RuleSpec] = Field(default_factory=list)
     references: list[ReferenceSpec] = Field(default_factory=list)
+    asset_register: RegisterSpec = Field(default_factory=RegisterSpec, alias="register")
 
     @model_validator(mode="after")
     def _one_location(self) -> DatasetSpec:
@@ -261,4 +376,6 @@ class SourceSpec(Spec):
     system: str = ""
     owner: str = ""
     description: str = ""
+    asset_register: RegisterSpec = Field(default_factory=RegisterSpec, alias="register")
+    """Register entries every dataset of the source shares unless it says otherwise."""
     datasets: dict[Name, DatasetSpec] = Field(min_length=1)

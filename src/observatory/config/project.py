@@ -13,12 +13,14 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from observatory.config.catalogue_checks import check_glossary
 from observatory.config.contracts import contract_issues
-from observatory.config.models import DatasetSpec, FieldSpec, ProjectSpec, SourceSpec
+from observatory.config.models import DatasetSpec, FieldSpec, GlossarySpec, ProjectSpec, SourceSpec
 from observatory.config.yaml_lines import Location, line_for, read_yaml, yaml_syntax_issue
 from observatory.errors import ConfigError, ConfigIssue, NotFoundError
 
 PROJECT_FILE = "observatory.yml"
+GLOSSARY_FILE = "glossary.yml"
 STATE_DIR = ".observatory"
 _HOURS = {"h": 1, "d": 24, "w": 24 * 7}
 
@@ -87,6 +89,8 @@ class Project:
     root: Path
     spec: ProjectSpec
     sources: dict[str, Source]
+    glossary: GlossarySpec = field(default_factory=GlossarySpec)
+    """The business terms of ``glossary.yml`` (none when the file is absent)."""
 
     @property
     def state_dir(self) -> Path:
@@ -198,7 +202,31 @@ def load_project(root: Path) -> Project:
         sources[source_spec.name] = Source(source_spec, file, datasets, lines)
         unread.discard(file.stem)
     issues += contract_issues(root, spec, project_file, project_lines, sources, unread)
+    glossary = _glossary(root / GLOSSARY_FILE, spec, sources, unread, issues)
     if issues:
         raise ConfigError(issues)
     assert spec is not None
-    return Project(root, spec, sources)
+    return Project(root, spec, sources, glossary)
+
+
+def _glossary(
+    file: Path, spec: ProjectSpec | None, sources: dict[str, Source], unread: set[str], issues: list[ConfigIssue]
+) -> GlossarySpec:
+    """``glossary.yml`` validated and its links checked; an empty glossary when there is no file."""
+    if not file.is_file():
+        return GlossarySpec()
+    read = _read(file, issues)
+    if read is None:
+        return GlossarySpec()
+    data, lines = read
+    glossary, found = _validate(GlossarySpec, data, file, lines)
+    issues += found
+    if glossary is None:
+        return GlossarySpec()
+
+    def report(loc: tuple[str | int, ...], problem: str) -> None:
+        issues.append(ConfigIssue(str(file), line_for(lines, loc), ".".join(map(str, loc)), problem))
+
+    check_glossary(glossary, spec, sources, unread, report)
+    found_glossary: GlossarySpec = glossary
+    return found_glossary

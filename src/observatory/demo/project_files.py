@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from observatory.config.models import DatasetSpec, FieldSpec
+from observatory.config.models import DatasetSpec, FieldSpec, RegisterSpec
+from observatory.demo.catalogue_files import CATALOGUE, GLOSSARY, source_registers
 from observatory.demo.contracts import Contract, contract
 from observatory.demo.ground_truth import README
 from observatory.demo.tables import SourceInfo, Table
@@ -146,8 +147,10 @@ def write_project_files(
         "description": description,
         "reference": {"gazetteer": GAZETTEER},
         "linkage": LINKAGE,
+        "catalogue": CATALOGUE,
     }
     _dump(root / "observatory.yml", project)
+    registers = source_registers(reference_date)
     for info, tables in sources:
         spec = {
             "name": info.name,
@@ -155,10 +158,15 @@ def write_project_files(
             "system": info.system,
             "owner": info.owner,
             "description": info.description,
+            "register": _compact(
+                RegisterSpec.model_validate(registers[info.name]).model_dump(exclude_none=True, mode="json"), None
+            ),
             "datasets": {table.dataset: _dataset(table, reference_date) for table in tables},
         }
         _dump(root / "sources" / f"{info.name}.yml", spec)
         written.append(f"sources/{info.name}.yml")
+    _dump(root / "glossary.yml", GLOSSARY)
+    written.append("glossary.yml")
     readme = root / "ground_truth" / "README.md"
     readme.parent.mkdir(parents=True, exist_ok=True)
     readme.write_text(README, encoding="utf-8", newline="\n")

@@ -16,13 +16,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from observatory.config.models import LAYERS as LAYERS
+
 if TYPE_CHECKING:
     import duckdb
     import ibis
     import pyarrow as pa
     from ibis.expr.types import Table
 
-LAYERS: tuple[str, ...] = ("raw", "standard", "linked", "governed", "published")
 REJECTS_TABLE = "_rejects"
 CELL_ERRORS_TABLE = "_cell_errors"
 

@@ -41,6 +41,7 @@ from observatory.linkage.tables import (
     PERSON_RECORDS,
     RESIDENT_RECORDS,
     RESIDENTS,
+    TITLES,
 )
 from observatory.meta.runs import recorded_run
 from observatory.platform import Observatory
@@ -85,12 +86,14 @@ def link(
     resolve_rules(spec.survivorship)  # a wrong survivorship rule stops the run before anything is written
     report = LinkReport()
     timer = _Timer(report, step)
-    outputs = [f"{LAYER}.{name}" for name in (PERSON_RECORDS, RESIDENT_RECORDS, RESIDENTS, HOUSEHOLDS)]
+    outputs = [f"{LAYER}.{name}" for name in TITLES] + [f"{LAYER}.clusters__{use}" for use in spec.thresholds.uses]
+    gazetteer = project.spec.reference.gazetteer
+    inputs = [s.dataset.node_id for s in sources] + ([project.dataset(gazetteer).node_id] if gazetteer else [])
     with recorded_run(
         obs.meta,
         kind="link",
         node_id=f"{LAYER}.{RESIDENTS}",
-        inputs=[s.dataset.node_id for s in sources],
+        inputs=inputs,
         outputs=outputs,
         engine=engine.name,
     ) as run:

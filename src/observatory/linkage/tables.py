@@ -71,3 +71,15 @@ ATTRIBUTES: tuple[str, ...] = (
 """Attributes of a golden record."""
 
 ADDRESS_STATUSES = ("matched", "ambiguous", "unmatched", "no_address")
+
+TITLES: dict[str, tuple[str, str]] = {
+    PERSON_RECORDS: ("Person records", "Every person-bearing source record in one shape, as linkage compares them."),
+    ADDRESS_MATCHES: ("Address matches", "Each person record's address matched to a gazetteer UPRN, with its score."),
+    PAIRS: ("Scored record pairs", "Record pairs the model scored, with each comparison's level and weight."),
+    RESIDENT_RECORDS: ("Resident records", "The resident and household of each source record, with the evidence."),
+    RESIDENTS: ("Residents (single view)", "One golden record per resident, built from every linked record."),
+    GOLDEN_PROVENANCE: ("Golden record provenance", "Where each golden value came from and which rule chose it."),
+    HOUSEHOLDS: ("Households", "One row per household (a UPRN, or an address without one)."),
+    ID_CHANGES: ("Resident id changes", "Every new, split, merged and retired resident id, by run."),
+}
+"""Title and description of each linked table, for the catalogue."""

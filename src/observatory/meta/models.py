@@ -1,14 +1,15 @@
-"""Metadata store tables: runs, loads and quality snapshots. Later issues add catalogue, users, audit."""
+"""Metadata store tables: runs, loads, quality snapshots, link review, the catalogue. Later issues add users, audit."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Float,
@@ -218,3 +219,86 @@ class LinkDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str] = mapped_column(Text, default="")
     review_item_id: Mapped[int | None] = mapped_column(ForeignKey("link_review_items.id"))
+
+
+SEARCH_INDEX = "catalogue_search"
+"""The catalogue's full-text index, made by the migration outside these models: an FTS5 virtual table on
+SQLite (with its ``catalogue_search_*`` shadow tables), a table with a ``tsvector`` column and a GIN index on
+PostgreSQL. ``observatory.catalogue.search`` keeps it in step with ``catalogue_assets``."""
+
+
+def is_search_index(name: str | None) -> bool:
+    """Whether a table belongs to the full-text index (left out of schema comparisons)."""
+    return name is not None and (name == SEARCH_INDEX or name.startswith(f"{SEARCH_INDEX}_"))
+
+
+class CatalogueAsset(Base):
+    """A node of the catalogue: a source system, file, dataset, field, term, report, KPI or output.
+
+    Effective values (YAML, then a person's edits, which win) are kept in columns that search filters on,
+    and in full in ``register``; ``facts`` holds what builds find out (schema, rows, refresh, quality).
+    """
+
+    __tablename__ = "catalogue_assets"
+    __table_args__ = (
+        Index("ix_catalogue_assets_kind_layer", "kind", "layer"),
+        Index("ix_catalogue_assets_parent", "parent_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    layer: Mapped[str | None] = mapped_column(String(20))
+    parent_id: Mapped[str | None] = mapped_column(String(400))
+    name: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    steward: Mapped[str] = mapped_column(String(200), default="")
+    business_area: Mapped[str] = mapped_column(String(200), default="")
+    classification: Mapped[str] = mapped_column(String(20), default="OFFICIAL")
+    access_rights: Mapped[str] = mapped_column(String(20), default="internal")
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)
+    special_category: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_register: Mapped[bool] = mapped_column(Boolean, default=False)
+    register: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    declared: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_reviewed: Mapped[date | None] = mapped_column(Date)
+    next_review_due: Mapped[date | None] = mapped_column(Date)
+    present: Mapped[bool] = mapped_column(Boolean, default=True)
+    populated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CatalogueEdge(Base):
+    """A lineage edge: ``target_id`` is made from ``source_id`` (by a recorded run, or as declared)."""
+
+    __tablename__ = "catalogue_edges"
+    __table_args__ = (
+        UniqueConstraint("source_id", "target_id", "via", name="uq_catalogue_edges"),
+        Index("ix_catalogue_edges_target", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(String(400))
+    target_id: Mapped[str] = mapped_column(String(400))
+    level: Mapped[str] = mapped_column(String(10))
+    via: Mapped[str] = mapped_column(String(40))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class CatalogueEdit(Base):
+    """A person's change to an asset (or its review), append-only: who, when, before and after."""
+
+    __tablename__ = "catalogue_edits"
+    __table_args__ = (Index("ix_catalogue_edits_asset_field", "asset_id", "field"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    asset_id: Mapped[str] = mapped_column(String(400))
+    field: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(10))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    edited_by: Mapped[str] = mapped_column(String(200))
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")

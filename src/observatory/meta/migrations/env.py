@@ -9,7 +9,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine
 from sqlalchemy.types import TypeDecorator
 
-from observatory.meta.models import Base
+from observatory.meta.models import Base, is_search_index
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -22,6 +22,11 @@ def _render_item(type_: str, obj: Any, _autogen_context: AutogenContext) -> str 
     return False
 
 
+def _include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """The full-text index is made by hand in the migration (FTS5 / tsvector), not from the models."""
+    return not (type_ == "table" and is_search_index(name))
+
+
 def _run(conn: object) -> None:
     context.configure(
         connection=conn,  # type: ignore[arg-type]
@@ -29,6 +34,7 @@ def _run(conn: object) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=_render_item,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
