@@ -275,3 +275,55 @@ def test_the_catalogue_on_postgresql(tmp_path: Path, request: pytest.FixtureRequ
         assert "field.asc.clients.primary_support_reason" in hits
     finally:
         server.drop_database("catalogue_build")
+
+
+def test_exports_of_the_demo_open_and_validate(council: Path) -> None:
+    import frictionless
+    import openpyxl
+    import rdflib
+
+    runner = CliRunner()
+    out = council / "out"
+    for name, target in (
+        ("csv", "register.csv"),
+        ("xlsx", "register.xlsx"),
+        ("dcat", "catalogue.jsonld"),
+        ("dictionary", "dictionary.csv"),
+    ):
+        result = runner.invoke(
+            app, ["catalogue", "export", "--format", name, "--out", str(out / target), "--project", str(council)]
+        )
+        assert result.exit_code == 0, result.output
+    packages = runner.invoke(
+        app,
+        [
+            "catalogue",
+            "export",
+            "--format",
+            "datapackage",
+            "--with-data",
+            "--out",
+            str(out / "packages"),
+            "--project",
+            str(council),
+            "--json",
+        ],
+    )
+    assert packages.exit_code == 0, packages.output
+    written = [Path(p) for p in json.loads(packages.output)["written"]]
+    names = {p.parent.name for p in written}
+    assert "dataset.llpg.properties" in names and "dataset.asc.clients" not in names  # personal data stays in
+    for descriptor in written:
+        report = frictionless.validate(str(descriptor))
+        assert report.valid, (descriptor, report.flatten(["type", "note"])[:5])
+    workbook = openpyxl.load_workbook(out / "register.xlsx")
+    register = workbook["Register"]
+    ids = [row[0].value for row in register.iter_rows(min_row=2)]
+    assert "dataset.asc.clients" in ids and "dataset.linked.residents" in ids
+    assert not any(cell.data_type == "f" for sheet in workbook for row in sheet.iter_rows() for cell in row)
+    graph = rdflib.Graph().parse(out / "catalogue.jsonld", format="json-ld")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    datasets = set(graph.subjects(rdflib.RDF.type, dcat.Dataset))
+    assert len(datasets) == len(ids)
+    csv_text = (out / "register.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("Asset ID,Information asset")

@@ -57,22 +57,27 @@ def _type_name(dtype: object) -> str:
 
 
 def example_values(engine: Engine, layer: str, name: str, columns: list[str]) -> dict[str, str]:
-    """The most common value of each of ``columns`` shared by at least ``EXAMPLE_MIN_ROWS`` rows, as text."""
+    """The most common value of each of ``columns`` shared by at least ``EXAMPLE_MIN_ROWS`` rows, as text.
+
+    One query per table: the frequent values of every column, unioned; the most frequent is picked here
+    (ties broken by the value, so the example is stable)."""
     if not columns:
         return {}
     table = engine.table(layer, name)
-    found: dict[str, str] = {}
-    for column in columns:
-        value = table[column]
-        counts = (
-            table.filter(value.notnull())
-            .group_by(value=value.cast("string"))
-            .aggregate(n=ibis._.count())
-            .filter(ibis._.n >= EXAMPLE_MIN_ROWS)
-            .order_by([ibis.desc("n"), "value"])
-            .limit(1)
-        )
-        result = engine.to_arrow(counts)
-        if result.num_rows:
-            found[column] = str(result["value"][0].as_py())
-    return found
+    parts = [
+        table.filter(table[column].notnull())
+        .group_by(value=table[column].cast("string"))
+        .aggregate(n=ibis._.count())
+        .filter(ibis._.n >= EXAMPLE_MIN_ROWS)
+        .mutate(column=ibis.literal(column))
+        for column in columns
+    ]
+    frequent = engine.to_arrow(parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False))
+    best: dict[str, tuple[int, str]] = {}
+    for column, value, n in zip(
+        frequent["column"].to_pylist(), frequent["value"].to_pylist(), frequent["n"].to_pylist(), strict=True
+    ):
+        current = best.get(column)
+        if current is None or (-n, value) < (-current[0], current[1]):
+            best[column] = (n, value)
+    return {column: value for column, (_, value) in best.items()}
