@@ -17,6 +17,7 @@ from observatory.catalogue.edits import edit_asset, history, mark_reviewed
 from observatory.catalogue.lineage import impact
 from observatory.catalogue.populate import populate
 from observatory.catalogue.review import reviews_due
+from observatory.catalogue.search import SearchFilters
 from observatory.catalogue.search import search as search_assets
 from observatory.catalogue.store import get_asset, list_assets, list_edges
 from observatory.cli.main import app
@@ -89,6 +90,17 @@ def test_register_values_come_from_yaml_and_are_derived_where_missing(built: Pat
     assert residents.personal and residents.classification == "OFFICIAL-SENSITIVE"  # from what it is made from
     assert pairs.personal and pairs.owner == ""  # derived, no register entry
     assert postcodes.access_rights == "open" and not postcodes.personal
+    with Observatory.open(built) as obs:
+        plans = get_asset(obs.meta, "dataset.csc.plans")
+        services = get_asset(obs.meta, "dataset.asc.services")
+        raw = get_asset(obs.meta, "dataset.raw.asc__clients")
+        provenance_value = get_asset(obs.meta, "field.linked.golden_provenance.value")
+        linked_ethnicity = get_asset(obs.meta, "field.linked.person_records.ethnicity")
+    assert plans.personal and plans.classification == "OFFICIAL-SENSITIVE"  # it references children
+    assert services.special_category and services.personal  # the source's Article 9 condition
+    assert raw.owner == clients.owner and raw.personal and not raw.in_register
+    assert provenance_value.personal  # no lineage to trace: personal because its table is
+    assert linked_ethnicity.special_category
 
 
 def test_examples_are_never_personal(built: Path) -> None:
@@ -107,15 +119,20 @@ def test_lineage_edges_follow_the_recorded_runs(built: Path) -> None:
         runs = {(r.id, r.kind) for r in obs.meta.session().__enter__().scalars(select(Run))}
         run_ids = {(e.run_id, e.via) for e in list_edges(obs.meta) if e.run_id is not None}
     expected = {
-        ("source.asc", "file.asc.clients", "dataset", "extract"),
-        ("file.asc.clients", "dataset.raw.asc__clients", "dataset", "load"),
-        ("file.housing.applications", "dataset.raw.housing__applications", "dataset", "load"),
-        ("file.housing.tenancies", "dataset.raw.housing__tenancies", "dataset", "load"),
+        ("source.asc", "file.asc.clients.csv", "dataset", "extract"),
+        ("file.asc.clients.csv", "dataset.raw.asc__clients", "dataset", "load"),
+        # two datasets read from one workbook share its file
+        ("file.housing.housing_register.xlsx", "dataset.raw.housing__applications", "dataset", "load"),
+        ("file.housing.housing_register.xlsx", "dataset.raw.housing__tenancies", "dataset", "load"),
         ("dataset.raw.asc__clients", "dataset.asc.clients", "dataset", "standardise"),
         ("file.postcodes", "dataset.standard.ref_postcodes", "dataset", "reference"),
         ("dataset.standard.ref_postcodes", "dataset.asc.clients", "dataset", "standardise"),
         ("dataset.asc.clients", "dataset.linked.person_records", "dataset", "link"),
         ("dataset.llpg.properties", "dataset.linked.address_matches", "dataset", "link"),
+        ("dataset.linked.person_records", "dataset.linked.pairs", "dataset", "link"),
+        ("dataset.linked.pairs", "dataset.linked.resident_records", "dataset", "link"),
+        ("dataset.linked.resident_records", "dataset.linked.residents", "dataset", "link"),
+        ("dataset.linked.address_matches", "dataset.linked.households", "dataset", "link"),
         ("dataset.asc.clients", "output.quality.asc.clients", "dataset", "quality"),
         ("dataset.asc.clients", "output.quality.asc.services", "dataset", "quality"),  # services reference clients
         ("field.raw.asc__clients.Date of Birth", "field.asc.clients.date_of_birth", "field", "standardise"),
@@ -128,7 +145,8 @@ def test_lineage_edges_follow_the_recorded_runs(built: Path) -> None:
         ("term.nhs_number", "field.asc.clients.nhs_number", "glossary", "describes"),
     }
     assert expected <= edges
-    assert ("file.housing.tenancies", "dataset.raw.housing__applications", "dataset", "load") not in edges
+    assert ("dataset.llpg.properties", "dataset.linked.pairs", "dataset", "link") not in edges  # only addresses
+    assert ("dataset.asc.clients", "dataset.linked.residents", "dataset", "link") not in edges  # through records
     assert run_ids <= runs  # every edge made by a run names a run of that kind
     # nothing is drawn into a layer from a later one: data moves forward only
     order = {"raw": 0, "standard": 1, "linked": 2}
@@ -237,7 +255,7 @@ def test_cli_answers_what_we_hold_who_owns_it_and_where_it_comes_from(council: P
     assert data["facts"]["quality"]["confidence"] in ("high", "medium", "low")
     up = runner.invoke(app, ["catalogue", "lineage", "dataset.asc.clients", "--upstream", *base])
     assert up.exit_code == 0, up.output
-    assert {"dataset.raw.asc__clients", "file.asc.clients", "source.asc"} <= {
+    assert {"dataset.raw.asc__clients", "file.asc.clients.csv", "source.asc"} <= {
         n["id"] for n in json.loads(up.output)["nodes"]
     }
     edited = runner.invoke(
@@ -327,3 +345,57 @@ def test_exports_of_the_demo_open_and_validate(council: Path) -> None:
     assert len(datasets) == len(ids)
     csv_text = (out / "register.csv").read_text(encoding="utf-8-sig")
     assert csv_text.splitlines()[0].startswith("Asset ID,Information asset")
+
+
+def test_an_edit_reaches_raw_copies_fields_and_search_at_once(council: Path) -> None:
+    with Observatory.open(council) as obs:
+        edit_asset(obs.meta, "dataset.asc.clients", {"information_asset_owner": "Jane Newowner"}, by="jo")
+        hits = {h.id for h in search_assets(obs.meta, "nhs", SearchFilters(owner="Jane Newowner")).hits}
+        assert "field.asc.clients.nhs_number" in hits  # the fields follow, in the index too
+        old_owner = SearchFilters(owner="Head of Adult Social Care Operations", layer="standard")
+        assert not search_assets(obs.meta, "nhs", old_owner).hits  # raw copies follow at the next population
+        populate(obs)
+        raw = get_asset(obs.meta, "dataset.raw.asc__clients")
+        extract = get_asset(obs.meta, "file.asc.clients.csv")
+        field = get_asset(obs.meta, "field.raw.asc__clients.NHS Number")
+    assert raw.owner == extract.owner == field.owner == "Jane Newowner"
+
+
+def test_a_reset_without_an_edit_changes_nothing(council: Path) -> None:
+    with Observatory.open(council) as obs:
+        assert edit_asset(obs.meta, "source.asc", {"title": ""}, by="jo") == []
+        assert get_asset(obs.meta, "source.asc").title == "Adult social care"
+        edit_asset(obs.meta, "dataset.raw.asc__clients", {"description": "Copy"}, by="jo")
+        edit_asset(obs.meta, "dataset.raw.asc__clients", {"description": ""}, by="jo")
+        assert get_asset(obs.meta, "dataset.raw.asc__clients").description.startswith("The current load")
+
+
+def test_a_glossary_term_can_be_added_and_linked_by_an_edit(council: Path) -> None:
+    with Observatory.open(council) as obs:
+        with pytest.raises(ObservatoryError, match="give it a --title and a --description"):
+            edit_asset(obs.meta, "term.carer", {"title": "Carer"}, by="ann")
+        with pytest.raises(NotFoundError):
+            edit_asset(
+                obs.meta, "term.carer", {"title": "Carer", "description": "x", "links": "dataset.nope"}, by="ann"
+            )
+        edit_asset(
+            obs.meta,
+            "term.carer",
+            {"title": "Carer", "description": "Someone who looks after a relative.", "links": "dataset.asc.clients"},
+            by="ann",
+        )
+        populate(obs)
+        term = get_asset(obs.meta, "term.carer")
+        edges = _edges(obs)
+        hits = {h.id for h in search_assets(obs.meta, "carer").hits}
+    assert term.title == "Carer" and term.register["links"] == ["dataset.asc.clients"]
+    assert ("term.carer", "dataset.asc.clients", "glossary", "describes") in edges
+    assert {"term.carer", "dataset.asc.clients"} <= hits
+
+
+def test_no_example_for_special_category_data(council: Path) -> None:
+    with Observatory.open(council) as obs:
+        ethnicity = get_asset(obs.meta, "field.schools.pupils.ethnicity")
+        with pytest.raises(ObservatoryError, match="holds personal data"):
+            edit_asset(obs.meta, "field.schools.pupils.ethnicity", {"example": "WBRI"}, by="jo")
+    assert ethnicity.special_category and ethnicity.register.get("example") is None

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from observatory import Observatory
@@ -223,8 +224,10 @@ def test_addresses_for_stewards(built: Path) -> None:
 
 
 def test_a_wrong_survivorship_rule_stops_before_anything_is_written(council: Path) -> None:
-    with (council / "observatory.yml").open("a", encoding="utf-8") as handle:
-        handle.write("  survivorship: {shoe_size: [trusted]}\n")
+    config = council / "observatory.yml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["linkage"]["survivorship"] = {"shoe_size": ["trusted"]}
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     with Observatory.open(council) as obs:
         before = _assignments(obs)
         pairs_before = obs.engine.count_rows("linked", "pairs")

@@ -42,11 +42,33 @@ def field_is_personal(dataset: Dataset, name: str) -> bool:
     return spec.personal if spec.personal is not None else spec.type in PERSONAL_TYPES
 
 
+def explicit_register(dataset: Dataset, source: Source) -> dict[str, Any]:
+    """What YAML says of a source's dataset: its ``register:``, its ``owner``, then its source's ``register:``."""
+    values = declared_register(dataset.spec.asset_register)
+    if dataset.spec.owner:
+        values.setdefault("information_asset_owner", dataset.spec.owner)
+    for name, value in declared_register(source.spec.asset_register).items():
+        values.setdefault(name, value)
+    return values
+
+
 def dataset_register(dataset: Dataset, source: Source) -> dict[str, Any]:
-    """The register values of a source's dataset before edits."""
-    values = declared_register(dataset.spec.asset_register, source.spec.asset_register)
-    personal = any(field_is_personal(dataset, name) for name in dataset.fields)
-    special = any(spec.type in SPECIAL_CATEGORY_TYPES for spec in dataset.fields.values())
+    """The register values of a source's dataset before edits: what YAML says, the rest derived.
+
+    It holds personal data when a field is of a personal type (or marked personal), when it holds
+    special-category data, or when YAML names its data subjects; special-category data when a field is of
+    a special-category type or YAML gives an Article 9 condition. (Datasets that reference a personal
+    dataset are made personal too, by ``propagate``.)"""
+    values = explicit_register(dataset, source)
+    special = any(spec.type in SPECIAL_CATEGORY_TYPES for spec in dataset.fields.values()) or bool(
+        values.get("special_category_condition")
+    )
+    values.setdefault("special_category", special)
+    personal = (
+        any(field_is_personal(dataset, name) for name in dataset.fields)
+        or bool(values["special_category"])
+        or bool(values.get("data_subjects"))
+    )
     values.setdefault("title", dataset.spec.title or f"{source.spec.title or source.name}: {dataset.name}")
     values.setdefault("description", dataset.spec.description)
     values.setdefault("business_area", source.spec.title or source.name)
@@ -54,8 +76,12 @@ def dataset_register(dataset: Dataset, source: Source) -> dict[str, Any]:
     values.setdefault("source_system", source.spec.system or source.spec.title or source.name)
     values.setdefault("location", dataset.spec.path or dataset.spec.table or "database query")
     values.setdefault("personal_data", personal)
-    values.setdefault("special_category", special)
     return _complete(values, frequency_of(dataset.freshness_hours))
+
+
+def classification_for(values: dict[str, Any]) -> str:
+    """The classification a register's data implies: OFFICIAL-SENSITIVE for personal or special-category data."""
+    return "OFFICIAL-SENSITIVE" if values.get("personal_data") or values.get("special_category") else "OFFICIAL"
 
 
 def derived_register(declared: RegisterSpec | None, title: str, upstream: list[dict[str, Any]]) -> dict[str, Any]:
@@ -72,7 +98,7 @@ def derived_register(declared: RegisterSpec | None, title: str, upstream: list[d
 
 
 def _complete(values: dict[str, Any], frequency: str | None) -> dict[str, Any]:
-    values.setdefault("classification", "OFFICIAL-SENSITIVE" if values.get("personal_data") else "OFFICIAL")
+    values.setdefault("classification", classification_for(values))
     values.setdefault("access_rights", "internal")
     values.setdefault("publication_status", "not published")
     if frequency is not None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from observatory.catalogue.records import AssetRecord
 from observatory.catalogue.register import EDITABLE, parse_value
 from observatory.catalogue.store import get_asset, save_asset
-from observatory.errors import ObservatoryError
+from observatory.errors import NotFoundError, ObservatoryError
 from observatory.meta.models import CatalogueEdit
 from observatory.meta.store import MetaStore
 
@@ -53,14 +53,14 @@ def editable_fields(kind: str) -> tuple[str, ...]:
 
 
 def edit_asset(meta: MetaStore, asset_id: str, changes: dict[str, str], *, by: str, note: str = "") -> list[EditRecord]:
-    """Apply ``changes`` (field → text as typed) to an asset; all are checked before any is applied.
-
-    An empty text resets the field to its YAML or derived value."""
+    """Apply ``changes`` (field → text as typed) to an asset; all are checked before any is applied, and the
+    change and its log are written together. An empty text resets the field to its YAML or derived value.
+    Editing a ``term.<id>`` that does not exist adds it to the glossary (it needs a title and a description)."""
     if not by.strip():
         raise ObservatoryError("an edit needs the name of who made it")
     if not changes:
         raise ObservatoryError(f"nothing to change on {asset_id}; name a field, e.g. --description 'text'")
-    asset = get_asset(meta, asset_id)
+    asset, new = _asset_or_new_term(meta, asset_id, changes)
     allowed = editable_fields(asset.kind)
     problems = [
         f"{name} cannot be edited on a {asset.kind} (editable: {', '.join(allowed)})"
@@ -69,17 +69,20 @@ def edit_asset(meta: MetaStore, asset_id: str, changes: dict[str, str], *, by: s
     ]
     if problems:
         raise ObservatoryError("; ".join(problems))
-    if "example" in changes and asset.personal and changes["example"].strip():
+    if "example" in changes and (asset.personal or asset.special_category) and changes["example"].strip():
         raise ObservatoryError(
             f"{asset_id} holds personal data: its example would be shown to everyone, so it has none"
         )
     values = {name: (parse_value(name, text) if text.strip() else None) for name, text in changes.items()}
+    for link in values.get("links") or []:
+        if not link.startswith("kpi."):
+            get_asset(meta, link)  # a link must name an asset of the catalogue
     now = datetime.now(UTC)
     logged = []
     for name, value in values.items():
-        before = current_value(asset, name)
+        before = None if new else current_value(asset, name)
         after = asset.declared.get(name) if value is None else value
-        if after == before and value is not None:
+        if after == before:
             continue
         asset.set(name, after)
         logged.append(
@@ -94,8 +97,21 @@ def edit_asset(meta: MetaStore, asset_id: str, changes: dict[str, str], *, by: s
                 note=note,
             )
         )
-    save_asset(meta, asset)
-    return _log(meta, logged)
+    if logged:
+        save_asset(meta, asset, logged, new=new)
+    return [EditRecord.from_row(row) for row in logged]
+
+
+def _asset_or_new_term(meta: MetaStore, asset_id: str, changes: dict[str, str]) -> tuple[AssetRecord, bool]:
+    try:
+        return get_asset(meta, asset_id), False
+    except NotFoundError:
+        if not asset_id.startswith("term.") or not asset_id[5:]:
+            raise
+    if not (changes.get("title", "").strip() and changes.get("description", "").strip()):
+        raise ObservatoryError(f"{asset_id} is a new glossary term: give it a --title and a --description")
+    name = asset_id[5:]
+    return AssetRecord(asset_id, "term", name, register={"synonyms": [], "links": []}), True
 
 
 def mark_reviewed(
@@ -105,7 +121,7 @@ def mark_reviewed(
     if not by.strip():
         raise ObservatoryError("a review needs the name of who made it")
     asset = get_asset(meta, asset_id)
-    if not asset.in_register:
+    if not asset.in_register or not asset.present:
         raise ObservatoryError(f"{asset_id} is not an information asset of the register; only those are reviewed")
     when = on or datetime.now(UTC).date()
     before = asset.last_reviewed.isoformat() if asset.last_reviewed else None
@@ -113,7 +129,6 @@ def mark_reviewed(
     asset.next_review_due = when + relativedelta(months=review_months)
     asset.register["last_reviewed"] = when.isoformat()
     asset.register["next_review_due"] = asset.next_review_due.isoformat()
-    save_asset(meta, asset)
     row = CatalogueEdit(
         asset_id=asset_id,
         field="last_reviewed",
@@ -124,7 +139,8 @@ def mark_reviewed(
         edited_at=datetime.now(UTC),
         note=note,
     )
-    return _log(meta, [row])[0]
+    save_asset(meta, asset, [row])
+    return EditRecord.from_row(row)
 
 
 def current_value(asset: AssetRecord, name: str) -> Any:
@@ -173,10 +189,3 @@ def apply_edits(asset: AssetRecord, edits: dict[str, Any]) -> None:
     """Put a person's values over what population derived."""
     for name, value in edits.items():
         asset.set(name, value)
-
-
-def _log(meta: MetaStore, rows: list[CatalogueEdit]) -> list[EditRecord]:
-    with meta.session() as session:
-        session.add_all(rows)
-        session.flush()
-        return [EditRecord.from_row(row) for row in rows]

@@ -2,7 +2,7 @@
 
 ==========================  ==========================================================
 ``source.asc``              a source system (``sources/asc.yml``)
-``file.asc.clients``        the extract file a dataset is loaded from
+``file.asc.clients.csv``    the extract file a dataset is loaded from
 ``dataset.asc.clients``     a dataset of a source: its contract and its ``standard`` table
 ``dataset.raw.asc__clients``  any other warehouse table, by layer (``dataset.linked.residents``)
 ``field.asc.clients.date_of_birth``  a field of a dataset (``field.raw.asc__clients.Date of Birth``)
@@ -17,6 +17,7 @@ never collide.
 
 from __future__ import annotations
 
+from observatory.config import Dataset
 from observatory.config.models import LAYERS
 
 KINDS = ("source", "file", "dataset", "field", "term", "report", "kpi", "output")
@@ -27,8 +28,11 @@ def source_id(source: str) -> str:
     return f"source.{source}"
 
 
-def file_id(source: str, dataset: str) -> str:
-    return f"file.{source}.{dataset}"
+def file_id(dataset: Dataset) -> str:
+    """The id of the file (or database table) a dataset is loaded from: datasets read from one workbook share it
+    (``file.housing.housing_register.xlsx``)."""
+    location = dataset.spec.path or dataset.spec.table or f"{dataset.name}_query"
+    return f"file.{dataset.source}.{location.rsplit('/', 1)[-1]}"
 
 
 def dataset_id(source: str, dataset: str) -> str:

@@ -102,18 +102,19 @@ EDITABLE: dict[str, tuple[str, ...]] = {
     "field": ("title", "description", "example"),
     "source": ("title", "description", "owner"),
     "file": ("title", "description"),
-    "term": ("title", "description", "owner", "synonyms"),
+    "term": ("title", "description", "owner", "synonyms", "links"),
     "report": ("title", "description", "owner"),
     "kpi": ("title", "description"),
     "output": ("title", "description"),
 }
-"""What a person may edit, per asset kind (a term's ``title`` is its name, its ``description`` its definition)."""
+"""What a person may edit, per asset kind (a term's ``title`` is its name, its ``description`` its definition,
+its ``links`` the ids of the assets it describes)."""
 
 
 def parse_value(name: str, text: str) -> Any:
     """The value of register field ``name`` written as ``text`` on the command line or in a form."""
     spec = FIELDS_BY_NAME.get(name)
-    kind: ValueKind = spec.kind if spec else ("list" if name == "synonyms" else "text")
+    kind: ValueKind = spec.kind if spec else ("list" if name in ("synonyms", "links") else "text")
     text = text.strip()
     if kind == "list":
         return [part.strip() for part in text.split(",") if part.strip()]

@@ -18,10 +18,10 @@ from observatory.catalogue.ids import field_id, file_id, reference_asset, source
 from observatory.catalogue.records import EdgeRecord
 from observatory.config import Project
 from observatory.linkage.records import person_sources
-from observatory.linkage.tables import ADDRESS_MATCHES, ATTRIBUTES, LAYER, PERSON_RECORDS, RESIDENTS
+from observatory.linkage.tables import ADDRESS_MATCHES, ATTRIBUTES, FLOW, LAYER, PERSON_RECORDS, RESIDENTS
 from observatory.meta.models import Run
 from observatory.meta.store import MetaStore
-from observatory.standards.fields import SUFFIX, StandardField
+from observatory.standards.fields import SUFFIX, StandardField, snake_case
 
 
 @dataclass(frozen=True)
@@ -46,28 +46,51 @@ def latest_runs(meta: MetaStore) -> list[Run]:
 
 
 def run_edges(
-    runs: Iterable[Run], contract_tables: dict[str, str]
+    runs: Iterable[Run], contract_tables: dict[str, str], files: dict[str, str], gazetteer: str | None
 ) -> tuple[list[EdgeRecord], dict[str, RunOutput], dict[str, str]]:
-    """Dataset-level edges of ``runs``, the run that last made each asset, and the files runs read (file asset id
-    → path: a load of ``dataset.asc.clients`` reads ``file.asc.clients``, the postcode reference ``file.postcodes``)."""
+    """Dataset-level edges of ``runs``, the run that last made each asset, and the files runs read that no dataset
+    declares (file asset id → path, e.g. the postcode reference's ``file.postcodes``). ``files`` maps a dataset's
+    id to its file's (a load of ``dataset.asc.clients`` reads ``file.asc.clients.csv``)."""
     edges: list[EdgeRecord] = []
     made: dict[str, RunOutput] = {}
     extra_files: dict[str, str] = {}
     for run in runs:
-        outputs = [_asset(ref, run, contract_tables, extra_files) for ref in run.outputs]
-        inputs = [_asset(ref, run, contract_tables, extra_files) for ref in run.inputs]
+        outputs = [_asset(ref, run, contract_tables, files, extra_files) for ref in run.outputs]
+        inputs = [_asset(ref, run, contract_tables, files, extra_files) for ref in run.inputs]
         finished = run.finished_at.isoformat() if run.finished_at else None
         for output in filter(None, outputs):
             made[output] = RunOutput(run.id, run.kind, finished)
+        if run.kind == "link":
+            edges += _link_edges(run, [i for i in inputs if i], [o for o in outputs if o], gazetteer)
+            continue
+        for output in filter(None, outputs):
             for source in filter(None, inputs):
                 if source != output:
                     edges.append(EdgeRecord(source, output, "dataset", run.kind, run.id))
     return edges, made, extra_files
 
 
-def _asset(ref: str, run: Run, contract_tables: dict[str, str], extra: dict[str, str]) -> str | None:
-    """The asset a run's input or output names; a file it read is named after the run's node."""
+def _link_edges(run: Run, inputs: list[str], outputs: list[str], gazetteer: str | None) -> list[EdgeRecord]:
+    """The link step's tables made from one another as ``linkage.tables.FLOW`` says, not all from all."""
+    records, matches = table_id(LAYER, PERSON_RECORDS), table_id(LAYER, ADDRESS_MATCHES)
+    edges = [
+        EdgeRecord(source, matches if source == gazetteer else records, "dataset", "link", run.id) for source in inputs
+    ]
+    for output in outputs:
+        table = output.rsplit(".", 1)[-1]
+        made_from = ("pairs",) if table.startswith("clusters__") else FLOW.get(table, ())
+        edges += [EdgeRecord(table_id(LAYER, source), output, "dataset", "link", run.id) for source in made_from]
+    return edges
+
+
+def _asset(
+    ref: str, run: Run, contract_tables: dict[str, str], files: dict[str, str], extra: dict[str, str]
+) -> str | None:
+    """The asset a run's input or output names; a file a load read is its dataset's file (``files``: dataset id →
+    file id), any other file is named after the run's node (``file.postcodes``)."""
     if ref.startswith("file:"):
+        if run.kind == "load" and run.node_id in files:
+            return files[run.node_id]
         asset = "file." + run.node_id.partition(".")[2]
         extra[asset] = ref.removeprefix("file:")
         return asset
@@ -78,9 +101,7 @@ def _asset(ref: str, run: Run, contract_tables: dict[str, str], extra: dict[str,
 
 def extract_edges(project: Project) -> list[EdgeRecord]:
     """Source system → the extract file of each of its datasets."""
-    return [
-        EdgeRecord(source_id(d.source), file_id(d.source, d.name), "dataset", "extract") for d in project.all_datasets()
-    ]
+    return [EdgeRecord(source_id(d.source), file_id(d), "dataset", "extract") for d in project.all_datasets()]
 
 
 def standard_field_edges(dataset_asset: str, raw_table: str, fields: Iterable[StandardField]) -> list[EdgeRecord]:
@@ -114,8 +135,8 @@ def linkage_field_edges(project: Project, linked_columns: dict[str, list[str]]) 
         pairs += [("address", column) for column in roles.address]
         if roles.recorded:
             pairs.append(("recorded_on", roles.recorded))
-        for key in source.dataset.spec.keys or []:
-            pairs.append(("record_key", key))
+        for key in source.dataset.spec.keys or []:  # a key may name a raw column, as person_records allows
+            pairs.append(("record_key", key if key in source.dataset.fields else snake_case(key)))
         for attribute, column in pairs:
             if attribute in linked_columns[PERSON_RECORDS]:
                 edges.append(

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from observatory.catalogue.records import INHERITED, AssetRecord, EdgeRecord, inherited
 from observatory.catalogue.search import rebuild_index, update_index
 from observatory.errors import NotFoundError
-from observatory.meta.models import CatalogueAsset, CatalogueEdge
+from observatory.meta.models import CatalogueAsset, CatalogueEdge, CatalogueEdit
 from observatory.meta.store import MetaStore
 
 BATCH = 5_000
@@ -41,21 +41,34 @@ def write_catalogue(meta: MetaStore, assets: Sequence[AssetRecord], edges: Seque
         rebuild_index(session, [asset for asset in assets if asset.present])
 
 
-def save_asset(meta: MetaStore, asset: AssetRecord) -> None:
-    """Write one asset's current values back (after an edit or a review); its fields follow a dataset's owner,
-    business area, classification and access rights."""
+def save_asset(meta: MetaStore, asset: AssetRecord, log: Sequence[CatalogueEdit] = (), *, new: bool = False) -> None:
+    """Write one asset's current values (after an edit or a review) and the ``log`` of that change in one
+    transaction; a dataset's fields follow its owner, business area, classification and access rights, and
+    their search documents with them. ``new``: the asset is added (a glossary term made by an edit)."""
     with meta.session() as session:
         values = _asset_row(asset, datetime.now(UTC))
-        values.pop("id")
-        values.pop("populated_at")
-        session.execute(update(CatalogueAsset).where(CatalogueAsset.id == asset.id).values(**values))
+        if new:
+            session.execute(insert(CatalogueAsset), [values])
+        else:
+            values.pop("id")
+            values.pop("populated_at")
+            session.execute(update(CatalogueAsset).where(CatalogueAsset.id == asset.id).values(**values))
+        children: list[AssetRecord] = []
         if asset.kind == "dataset":
             session.execute(
                 update(CatalogueAsset)
                 .where(CatalogueAsset.parent_id == asset.id)
                 .values(dict(zip(INHERITED, inherited(asset), strict=True)))
             )
+            children = [
+                AssetRecord.from_row(row)
+                for row in session.scalars(select(CatalogueAsset).where(CatalogueAsset.parent_id == asset.id))
+            ]
+        session.add_all(log)
+        session.flush()
         update_index(session, asset)
+        for child in children:
+            update_index(session, child)
 
 
 def get_asset(meta: MetaStore, asset_id: str) -> AssetRecord:

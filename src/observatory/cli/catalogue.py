@@ -218,7 +218,8 @@ def edit_command(
     --special-category-condition --retention-period --disposal --refresh-frequency --criticality --risk-rating
     --publication-status --keywords.
 
-    Fields: --title --description --example. Terms: --title --description --owner --synonyms.
+    Fields: --title --description --example. Terms: --title --description --owner --synonyms --links
+    (editing a term.ID that does not exist adds it to the glossary).
 
     Every change is recorded (who, when, before, after), and a rebuild keeps it.
     """

@@ -78,7 +78,10 @@ def export_command(
             )
         fields = [a for a in assets if a.kind == "field"]
         terms = [a for a in assets if a.kind == "term"]
-        written = _write(obs, export_format, target, assets, fields, terms, with_data, include_personal)
+        try:
+            written = _write(obs, export_format, target, assets, fields, terms, with_data, include_personal)
+        except OSError as exc:
+            raise ObservatoryError(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from exc
     data = {"format": export_format.value, "written": [str(p) for p in written]}
     emit(data, as_json, lambda: _print_lines([f"Wrote {p}" for p in written]))
 
@@ -117,8 +120,12 @@ def _write(
         )
         target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     else:
-        if with_data and not include_personal:
-            assets = [a for a in assets if not (a.kind == "dataset" and a.in_register and a.personal)]
+        if with_data and not include_personal:  # only data that is neither personal nor OFFICIAL-SENSITIVE
+            assets = [
+                a
+                for a in assets
+                if not (a.kind == "dataset" and (a.personal or a.special_category or a.classification != "OFFICIAL"))
+            ]
         return write_datapackages(assets, fields, target, _data_writer(obs, fields) if with_data else None)
     return [target]
 
@@ -141,6 +148,8 @@ def _data_writer(obs: Observatory, fields: list[AssetRecord]) -> DataWriter:
 def _neutralised(table: pa.Table) -> pa.Table:
     columns = []
     for column in table.columns:
+        if pa.types.is_dictionary(column.type) or pa.types.is_string_view(column.type):
+            column = column.cast(pa.string())
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             risky = pc.match_substring_regex(column, FORMULA_PATTERN)
             column = pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)

@@ -83,3 +83,15 @@ TITLES: dict[str, tuple[str, str]] = {
     ID_CHANGES: ("Resident id changes", "Every new, split, merged and retired resident id, by run."),
 }
 """Title and description of each linked table, for the catalogue."""
+
+FLOW: dict[str, tuple[str, ...]] = {
+    ADDRESS_MATCHES: (PERSON_RECORDS,),
+    PAIRS: (PERSON_RECORDS,),
+    RESIDENT_RECORDS: (PERSON_RECORDS, PAIRS, ADDRESS_MATCHES),
+    RESIDENTS: (RESIDENT_RECORDS, PERSON_RECORDS),
+    GOLDEN_PROVENANCE: (RESIDENT_RECORDS, PERSON_RECORDS),
+    HOUSEHOLDS: (RESIDENT_RECORDS, ADDRESS_MATCHES),
+    ID_CHANGES: (RESIDENT_RECORDS,),
+}
+"""Which linked tables each linked table is made from (``clusters__<use>`` tables are made from ``pairs``);
+the person datasets feed ``person_records`` and the gazetteer ``address_matches``."""

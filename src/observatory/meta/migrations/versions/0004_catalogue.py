@@ -23,7 +23,7 @@ holds filter tokens (``=kfield``); the rowid is the document's place in index or
 
 POSTGRES_SEARCH = """
 CREATE TABLE catalogue_search (
-    asset_id varchar(400) PRIMARY KEY,
+    asset_id text PRIMARY KEY,
     ordinal integer NOT NULL,
     title text NOT NULL DEFAULT '',
     names text NOT NULL DEFAULT '',
@@ -46,16 +46,16 @@ tokens as they are (``=kfield``: no word of a query can match them); ``ordinal``
 def upgrade() -> None:
     op.create_table(
         "catalogue_assets",
-        sa.Column("id", sa.String(length=400), nullable=False),
+        sa.Column("id", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("layer", sa.String(length=20), nullable=True),
-        sa.Column("parent_id", sa.String(length=400), nullable=True),
-        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("parent_id", sa.Text(), nullable=True),
+        sa.Column("name", sa.Text(), nullable=False),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("owner", sa.String(length=200), nullable=False),
-        sa.Column("steward", sa.String(length=200), nullable=False),
-        sa.Column("business_area", sa.String(length=200), nullable=False),
+        sa.Column("owner", sa.Text(), nullable=False),
+        sa.Column("steward", sa.Text(), nullable=False),
+        sa.Column("business_area", sa.Text(), nullable=False),
         sa.Column("classification", sa.String(length=20), nullable=False),
         sa.Column("access_rights", sa.String(length=20), nullable=False),
         sa.Column("personal", sa.Boolean(), nullable=False),
@@ -77,8 +77,8 @@ def upgrade() -> None:
     op.create_table(
         "catalogue_edges",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("source_id", sa.String(length=400), nullable=False),
-        sa.Column("target_id", sa.String(length=400), nullable=False),
+        sa.Column("source_id", sa.Text(), nullable=False),
+        sa.Column("target_id", sa.Text(), nullable=False),
         sa.Column("level", sa.String(length=10), nullable=False),
         sa.Column("via", sa.String(length=40), nullable=False),
         sa.Column("run_id", sa.Integer(), nullable=True),
@@ -92,12 +92,12 @@ def upgrade() -> None:
     op.create_table(
         "catalogue_edits",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("asset_id", sa.String(length=400), nullable=False),
+        sa.Column("asset_id", sa.Text(), nullable=False),
         sa.Column("field", sa.String(length=60), nullable=False),
         sa.Column("action", sa.String(length=10), nullable=False),
         sa.Column("before", sa.JSON(), nullable=True),
         sa.Column("after", sa.JSON(), nullable=True),
-        sa.Column("edited_by", sa.String(length=200), nullable=False),
+        sa.Column("edited_by", sa.Text(), nullable=False),
         sa.Column("edited_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
