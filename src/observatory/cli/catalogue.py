@@ -149,6 +149,8 @@ def _render_show(asset: AssetRecord, fields: list[AssetRecord], data: dict[str, 
         )
         if quality.get("statement"):
             console.print(escape(quality["statement"]), highlight=False)
+        if facts.get("problem"):
+            console.print(f"[yellow]Catalogued from its contract only:[/] {escape(facts['problem'])}", highlight=False)
     if asset.in_register:
         register = Table(title="Information asset register", title_justify="left", show_header=False)
         register.add_column("field")
