@@ -13,18 +13,17 @@ from __future__ import annotations
 from typing import Any
 
 from observatory.config import Dataset, Source
-from observatory.config.models import PERSONAL_TYPES, SPECIAL_CATEGORY_TYPES, RegisterSpec
+from observatory.config.models import SPECIAL_CATEGORY_TYPES, RegisterSpec
 
 _FREQUENCIES = ((24, "daily"), (24 * 7, "weekly"), (24 * 31, "monthly"), (24 * 92, "quarterly"))
 
 
-def declared_register(spec: RegisterSpec, *defaults: RegisterSpec) -> dict[str, Any]:
-    """The values ``spec`` sets, falling back to each of ``defaults`` in turn (``None`` = not set)."""
-    values: dict[str, Any] = {}
-    for layer in (*reversed(defaults), spec):
-        for name, value in layer.model_dump(exclude_none=True).items():
-            values[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return values
+def declared_register(spec: RegisterSpec) -> dict[str, Any]:
+    """The values ``spec`` sets (dates as ISO text); what it leaves out is absent."""
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in spec.model_dump(exclude_none=True).items()
+    }
 
 
 def frequency_of(freshness_hours: int | None) -> str | None:
@@ -35,11 +34,6 @@ def frequency_of(freshness_hours: int | None) -> str | None:
         if freshness_hours <= hours:
             return name
     return "annually"
-
-
-def field_is_personal(dataset: Dataset, name: str) -> bool:
-    spec = dataset.fields[name]
-    return spec.personal if spec.personal is not None else spec.type in PERSONAL_TYPES
 
 
 def explicit_register(dataset: Dataset, source: Source) -> dict[str, Any]:
@@ -65,7 +59,7 @@ def dataset_register(dataset: Dataset, source: Source) -> dict[str, Any]:
     )
     values.setdefault("special_category", special)
     personal = (
-        any(field_is_personal(dataset, name) for name in dataset.fields)
+        any(spec.is_personal for spec in dataset.fields.values())
         or bool(values["special_category"])
         or bool(values.get("data_subjects"))
     )

@@ -66,14 +66,6 @@ def kind_of(asset: str) -> str:
     return asset.partition(".")[0]
 
 
-def layer_of_dataset(asset: str) -> str | None:
-    """The layer of a dataset id: its own for ``dataset.<layer>.<table>``, ``standard`` for a source's dataset."""
-    if kind_of(asset) != "dataset":
-        return None
-    first = asset.split(".")[1]
-    return first if first in LAYERS else "standard"
-
-
 def reference_asset(reference: str, contract_tables: dict[str, str]) -> str | None:
     """The dataset a run's input or output names (``raw.asc__clients``, ``standard.x``, ``dataset.asc.clients``),
     or ``None`` for anything else."""

@@ -10,7 +10,7 @@ edit to a dataset reaches everything made from it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -55,13 +55,7 @@ class PopulateReport:
     run_id: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "assets": self.assets,
-            "edges": self.edges,
-            "edited": self.edited,
-            "seconds": self.seconds,
-            "run_id": self.run_id,
-        }
+        return asdict(self)
 
 
 def populate(obs: Observatory) -> PopulateReport:

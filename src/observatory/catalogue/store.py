@@ -26,8 +26,14 @@ def write_catalogue(meta: MetaStore, assets: Sequence[AssetRecord], edges: Seque
     now = datetime.now(UTC)
     ids = {asset.id for asset in assets}
     with meta.session() as session:
-        gone = [AssetRecord.from_row(row) for row in session.scalars(select(CatalogueAsset))]
-        gone = [asset for asset in gone if asset.id not in ids]
+        gone_ids = sorted(set(session.scalars(select(CatalogueAsset.id))) - ids)
+        gone = [
+            AssetRecord.from_row(row)
+            for start in range(0, len(gone_ids), BATCH)
+            for row in session.scalars(
+                select(CatalogueAsset).where(CatalogueAsset.id.in_(gone_ids[start : start + BATCH]))
+            )
+        ]
         session.execute(delete(CatalogueAsset))
         session.execute(delete(CatalogueEdge))
         for asset in gone:

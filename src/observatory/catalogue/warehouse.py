@@ -59,8 +59,8 @@ def _type_name(dtype: object) -> str:
 def example_values(engine: Engine, layer: str, name: str, columns: list[str]) -> dict[str, str]:
     """The most common value of each of ``columns`` shared by at least ``EXAMPLE_MIN_ROWS`` rows, as text.
 
-    One query per table: the frequent values of every column, unioned; the most frequent is picked here
-    (ties broken by the value, so the example is stable)."""
+    One query per table, in the engine: the frequent values of every column, unioned, ranked per column (ties
+    broken by the value, so the example is stable), the first kept."""
     if not columns:
         return {}
     table = engine.table(layer, name)
@@ -72,12 +72,7 @@ def example_values(engine: Engine, layer: str, name: str, columns: list[str]) ->
         .mutate(column=ibis.literal(column))
         for column in columns
     ]
-    frequent = engine.to_arrow(parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False))
-    best: dict[str, tuple[int, str]] = {}
-    for column, value, n in zip(
-        frequent["column"].to_pylist(), frequent["value"].to_pylist(), frequent["n"].to_pylist(), strict=True
-    ):
-        current = best.get(column)
-        if current is None or (-n, value) < (-current[0], current[1]):
-            best[column] = (n, value)
-    return {column: value for column, (_, value) in best.items()}
+    frequent = parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    ranked = frequent.mutate(rank=ibis.row_number().over(group_by="column", order_by=[ibis.desc("n"), "value"]))
+    best = engine.to_arrow(ranked.filter(ranked.rank == 0).select("column", "value"))
+    return dict(zip(best["column"].to_pylist(), best["value"].to_pylist(), strict=True))

@@ -21,7 +21,7 @@ from observatory.catalogue.search import SearchFilters, search
 from observatory.catalogue.store import get_asset, list_assets
 from observatory.cli.catalogue_export import export_command
 from observatory.cli.options import ByOption, JsonOption, ProjectOption, who
-from observatory.cli.output import console, emit, user_errors
+from observatory.cli.output import console, emit, print_lines, user_errors
 from observatory.errors import ObservatoryError
 from observatory.platform import Observatory
 
@@ -280,18 +280,13 @@ def lineage_command(
     with user_errors(as_json), Observatory.open(project) as obs:
         if show_impact:
             found = impact(obs.meta, asset_id)
-            emit(found.to_dict(), as_json, lambda: _print_lines(render_impact(found)))
+            emit(found.to_dict(), as_json, lambda: print_lines(render_impact(found)))
             return
         graph = lineage(obs.meta, asset_id, direction=direction, depth=depth)
     if as_mermaid and not as_json:
         typer.echo(mermaid(graph))
         return
-    emit(graph.to_dict(), as_json, lambda: _print_lines(render_tree(graph)))
-
-
-def _print_lines(lines: list[str]) -> None:
-    for line in lines:
-        console.print(escape(line), highlight=False)
+    emit(graph.to_dict(), as_json, lambda: print_lines(render_tree(graph)))
 
 
 @catalogue_app.command("review")

@@ -12,7 +12,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import typer
-from rich.markup import escape
 
 from observatory.catalogue.exports import (
     DataWriter,
@@ -27,7 +26,7 @@ from observatory.catalogue.records import AssetRecord
 from observatory.catalogue.store import list_assets
 from observatory.cells import FORMULA_TRIGGERS
 from observatory.cli.options import JsonOption, ProjectOption
-from observatory.cli.output import console, emit, user_errors
+from observatory.cli.output import emit, print_lines, user_errors
 from observatory.errors import ObservatoryError
 from observatory.platform import Observatory
 
@@ -83,12 +82,7 @@ def export_command(
         except OSError as exc:
             raise ObservatoryError(f"cannot write {exc.filename or target}: {exc.strerror or exc}") from exc
     data = {"format": export_format.value, "written": [str(p) for p in written]}
-    emit(data, as_json, lambda: _print_lines([f"Wrote {p}" for p in written]))
-
-
-def _print_lines(lines: list[str]) -> None:
-    for line in lines:
-        console.print(escape(line), highlight=False)
+    emit(data, as_json, lambda: print_lines([f"Wrote {p}" for p in written]))
 
 
 def _write(

@@ -10,11 +10,18 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from observatory.errors import ObservatoryError
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+
+def print_lines(lines: list[str]) -> None:
+    """Print plain text lines as they are (no markup, no highlighting)."""
+    for line in lines:
+        console.print(escape(line), highlight=False)
 
 
 def emit(data: Any, as_json: bool, render: Callable[[], None]) -> None:

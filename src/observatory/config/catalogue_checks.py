@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from observatory.config.models import LAYERS, PERSONAL_TYPES, GlossarySpec, ProjectSpec
+from observatory.config.models import LAYERS, GlossarySpec, ProjectSpec
 from observatory.config.yaml_lines import Location
 
 if TYPE_CHECKING:
@@ -29,8 +29,7 @@ def check_source_catalogue(source: Source, report: Report) -> None:
         report(("name",), f"{source.name!r} is the name of a warehouse layer; give the source another name")
     for dataset in source.datasets.values():
         for name, spec in dataset.fields.items():
-            personal = spec.personal if spec.personal is not None else spec.type in PERSONAL_TYPES
-            if spec.example is not None and personal:
+            if spec.example is not None and spec.is_personal:
                 report(
                     ("datasets", dataset.name, "fields", name, "example"),
                     "a personal field must not carry an example value (the data dictionary is shown to everyone)",

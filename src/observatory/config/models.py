@@ -284,6 +284,11 @@ class FieldSpec(Spec):
     example: str | None = None
     """An example value for the data dictionary; never a real person's (refused on personal fields)."""
 
+    @property
+    def is_personal(self) -> bool:
+        """Whether values identify a person: ``personal`` when given, else the type's (``PERSONAL_TYPES``)."""
+        return self.personal if self.personal is not None else self.type in PERSONAL_TYPES
+
     @model_validator(mode="after")
     def _options_fit_type(self) -> FieldSpec:
         if self.formats is not None and self.type not in ("date", "date_of_birth"):
