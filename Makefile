@@ -23,7 +23,20 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --all-extras --python python3
 	touch $@
 
-setup: $(VENV)/.synced
+# Front-end assets from npm (GOV.UK Frontend, Swagger UI; Sass and axe-core for the build and the tests),
+# never from a CDN; the stylesheet is compiled from GOV.UK Frontend's Sass with Arial (not GDS Transport).
+NPM_STAMP := node_modules/.installed
+WEB_CSS := src/observatory/web/static/build/observatory.css
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_CSS): $(NPM_STAMP) src/observatory/web/styles/observatory.scss
+	node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules --quiet-deps \
+		src/observatory/web/styles/observatory.scss $@
+
+setup: $(VENV)/.synced $(WEB_CSS)
 
 demo: setup
 	$(VENV)/bin/observatory demo $(DEMO_DIR) --residents $(RESIDENTS) $(if $(NO_SERVE),--no-serve,)
@@ -51,4 +64,4 @@ bench: setup
 	for name in $(BENCHMARKS); do $(VENV)/bin/python bench/$$name.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) .tools $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools node_modules src/observatory/web/static/build $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

@@ -5,7 +5,9 @@
     ├── IngestError             a file or table cannot be read as asked; names file, line and reason
     │   └── EncodingError       bytes that do not decode; names the byte offset and line
     ├── NotFoundError           a source, dataset, load or project that does not exist
-    └── EngineError             the warehouse engine is missing or misconfigured
+    ├── EngineError             the warehouse engine is missing, busy or misconfigured
+    └── AccessError             the signed-in user may not do this (403); ``code`` says why
+        └── SignInRequiredError      nobody is signed in (401)
 
 The CLI prints ``message`` and exits 2; the API returns ``{"error": {...}}`` with ``status``.
 """
@@ -93,3 +95,23 @@ class EngineError(ObservatoryError):
 
     status = 500
     code = "engine_error"
+
+
+class AccessError(ObservatoryError):
+    """The user may not do this: their role does not allow it, a purpose is missing, or a form's CSRF token."""
+
+    status = 403
+    code = "forbidden"
+
+    def __init__(self, message: str, *, code: str = "forbidden") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class SignInRequiredError(AccessError):
+    """Nobody is signed in (or the session expired)."""
+
+    status = 401
+
+    def __init__(self, message: str = "Sign in to see this page.") -> None:
+        super().__init__(message, code="sign_in_required")

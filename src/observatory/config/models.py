@@ -254,6 +254,39 @@ class GlossarySpec(Spec):
     terms: dict[Name, TermSpec] = Field(default_factory=dict)
 
 
+class PurposeSpec(Spec):
+    """A reason a person may give for opening a resident's records or unmasking personal fields."""
+
+    id: Name
+    title: str = Field(min_length=1)
+
+
+DEFAULT_PURPOSES = (
+    ("safeguarding", "Safeguarding a child or an adult at risk"),
+    ("service_delivery", "Delivering or planning a service to this person"),
+    ("fraud_prevention", "Preventing or detecting fraud"),
+    ("statutory_return", "Checking a statutory return"),
+    ("subject_access", "Answering a subject access request"),
+    ("data_quality", "Correcting data quality"),
+)
+
+
+class AccessSpec(Spec):
+    """``access:`` in ``observatory.yml``: purposes, session lifetimes and sign-in throttling."""
+
+    purposes: list[PurposeSpec] = Field(
+        default_factory=lambda: [PurposeSpec(id=key, title=title) for key, title in DEFAULT_PURPOSES], min_length=1
+    )
+    """The purposes a person chooses from before seeing a resident's records or unmasked personal fields."""
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    """A session ends after this long without a request."""
+    session_hours: int = Field(default=8, ge=1, le=24 * 7)
+    """A session ends this long after sign-in, however active."""
+    max_failed_logins: int = Field(default=5, ge=1, le=100)
+    """Failed sign-ins allowed per user name (and per address) within ``lockout_minutes``."""
+    lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+
 class ProjectSpec(Spec):
     """``observatory.yml``: one per project."""
 
@@ -267,6 +300,7 @@ class ProjectSpec(Spec):
     quality: QualitySettingsSpec = Field(default_factory=QualitySettingsSpec)
     linkage: LinkageSpec = Field(default_factory=LinkageSpec)
     catalogue: CatalogueSettingsSpec = Field(default_factory=CatalogueSettingsSpec)
+    access: AccessSpec = Field(default_factory=AccessSpec)
     settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 

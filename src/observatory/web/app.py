@@ -1,46 +1,53 @@
-"""The web application. For now one page: the sources and their loads (full app: the web issue).
+"""The web application: GOV.UK-style pages and the JSON API over one opened project.
 
-Each page's data is built once and served as HTML at ``/`` and as JSON at ``/api/...``.
+    create_app(obs)      the app (tests and ``observatory serve``)
+    server.create()      the same, for uvicorn workers (``observatory serve --workers N``)
+
+Each page's data is built once and served as HTML at ``/<path>`` and as JSON at ``/api/<path>`` (see
+``render``); every route declares the action it needs (``auth.Need``); errors have one shape (``errors``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from observatory import __version__
-from observatory.errors import ObservatoryError
-from observatory.ingest.status import project_status
+from observatory.access.roles import check_profiles
 from observatory.platform import Observatory
+from observatory.web.assets import asset_dirs
+from observatory.web.auth import DEFAULT_AUTHENTICATORS, Authenticator
+from observatory.web.errors import install_error_handlers
+from observatory.web.routes import ROUTERS
+from observatory.web.secret import secret_key
+from observatory.web.security import SecurityHeaders
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
-
-def create_app(obs: Observatory) -> FastAPI:
-    """The app for one opened project."""
+def create_app(obs: Observatory, *, authenticators: tuple[Authenticator, ...] = DEFAULT_AUTHENTICATORS) -> FastAPI:
+    """The app for one opened project; ``authenticators`` are tried in order (add single sign-on here)."""
+    check_profiles()
+    assets = asset_dirs()
     app = FastAPI(
         title=f"Observatory: {obs.project.spec.name}",
         version=__version__,
-        docs_url="/api/docs",
-        openapi_url="/api/openapi.json",
+        description=(
+            "The JSON twin of every Observatory page. Authenticate with `Authorization: Bearer <token>` "
+            "(`observatory user token NAME`). Errors always have the shape "
+            '`{"error": {"code": ..., "message": ..., "status": ...}}`.'
+        ),
+        docs_url=None,
         redoc_url=None,
+        openapi_url="/api/openapi.json",
     )
-
-    @app.exception_handler(ObservatoryError)
-    async def _error(_request: Request, exc: ObservatoryError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.status)
-
-    @app.get("/api/status")
-    def api_status() -> dict[str, Any]:
-        """Sources, datasets, their current loads and latest attempts."""
-        return project_status(obs)
-
-    @app.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> HTMLResponse:
-        return TEMPLATES.TemplateResponse(request, "status.html", {"status": project_status(obs)})
-
+    app.state.obs = obs
+    app.state.secret = secret_key(obs.project.state_dir)
+    app.state.authenticators = authenticators
+    app.state.cache = {}
+    app.add_middleware(SecurityHeaders)
+    install_error_handlers(app)
+    app.mount("/assets/govuk", StaticFiles(directory=assets.govuk), name="govuk-assets")
+    app.mount("/assets/swagger", StaticFiles(directory=assets.swagger), name="swagger-assets")
+    app.mount("/assets/static", StaticFiles(directory=assets.static), name="static-assets")
+    for router in ROUTERS:
+        app.include_router(router)
     return app

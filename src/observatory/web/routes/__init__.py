@@ -1,0 +1,33 @@
+"""The route table: one router per part of the site. Every route declares its rule with ``auth.Need``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from observatory.web.routes import (
+    audit,
+    catalogue,
+    docs,
+    home,
+    kpis,
+    quality,
+    residents,
+    review,
+    runs,
+    session,
+    users,
+)
+
+ROUTERS: tuple[APIRouter, ...] = (
+    session.router,
+    docs.router,
+    home.router,
+    catalogue.router,
+    quality.router,
+    kpis.router,
+    residents.router,
+    review.router,
+    runs.router,
+    audit.router,
+    users.router,
+)

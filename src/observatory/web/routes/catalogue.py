@@ -1,0 +1,7 @@
+"""Routes of the catalogue pages (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
