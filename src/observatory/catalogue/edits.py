@@ -19,6 +19,7 @@ from observatory.catalogue.records import AssetRecord
 from observatory.catalogue.register import EDITABLE, parse_value
 from observatory.catalogue.store import get_asset, save_asset
 from observatory.errors import NotFoundError, ObservatoryError
+from observatory.meta.audit import CLI_ROLE, AuditEvent
 from observatory.meta.models import CatalogueEdit
 from observatory.meta.store import MetaStore
 
@@ -52,10 +53,13 @@ def editable_fields(kind: str) -> tuple[str, ...]:
     return EDITABLE.get(kind, ("title", "description"))
 
 
-def edit_asset(meta: MetaStore, asset_id: str, changes: dict[str, str], *, by: str, note: str = "") -> list[EditRecord]:
+def edit_asset(
+    meta: MetaStore, asset_id: str, changes: dict[str, str], *, by: str, note: str = "", role: str = CLI_ROLE
+) -> list[EditRecord]:
     """Apply ``changes`` (field → text as typed) to an asset; all are checked before any is applied, and the
     change and its log are written together. An empty text resets the field to its YAML or derived value.
-    Editing a ``term.<id>`` that does not exist adds it to the glossary (it needs a title and a description)."""
+    Editing a ``term.<id>`` that does not exist adds it to the glossary (it needs a title and a description).
+    The change is written to the audit trail with ``by`` and ``role`` in the same transaction."""
     if not by.strip():
         raise ObservatoryError("an edit needs the name of who made it")
     if not changes:
@@ -98,7 +102,9 @@ def edit_asset(meta: MetaStore, asset_id: str, changes: dict[str, str], *, by: s
             )
         )
     if logged:
-        save_asset(meta, asset, logged, new=new)
+        changed = {row.field: {"before": row.before, "after": row.after} for row in logged}
+        event = AuditEvent(by, role, "catalogue.edit", asset_id, detail={"fields": changed, "note": note})
+        save_asset(meta, asset, logged, new=new, audit=event)
     return [EditRecord.from_row(row) for row in logged]
 
 
@@ -115,7 +121,14 @@ def _asset_or_new_term(meta: MetaStore, asset_id: str, changes: dict[str, str]) 
 
 
 def mark_reviewed(
-    meta: MetaStore, asset_id: str, *, by: str, review_months: int, on: date | None = None, note: str = ""
+    meta: MetaStore,
+    asset_id: str,
+    *,
+    by: str,
+    review_months: int,
+    on: date | None = None,
+    note: str = "",
+    role: str = CLI_ROLE,
 ) -> EditRecord:
     """Record that a steward reviewed an information asset; the next review falls ``review_months`` later."""
     if not by.strip():
@@ -139,7 +152,8 @@ def mark_reviewed(
         edited_at=datetime.now(UTC),
         note=note,
     )
-    save_asset(meta, asset, [row])
+    event = AuditEvent(by, role, "catalogue.review", asset_id, detail={"reviewed_on": when.isoformat(), "note": note})
+    save_asset(meta, asset, [row], audit=event)
     return EditRecord.from_row(row)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from observatory.catalogue.records import INHERITED, AssetRecord, EdgeRecord, inherited
 from observatory.catalogue.search import rebuild_index, update_index
 from observatory.errors import NotFoundError
+from observatory.meta.audit import AuditEvent, append
 from observatory.meta.models import CatalogueAsset, CatalogueEdge, CatalogueEdit
 from observatory.meta.store import MetaStore
 
@@ -47,10 +48,18 @@ def write_catalogue(meta: MetaStore, assets: Sequence[AssetRecord], edges: Seque
         rebuild_index(session, [asset for asset in assets if asset.present])
 
 
-def save_asset(meta: MetaStore, asset: AssetRecord, log: Sequence[CatalogueEdit] = (), *, new: bool = False) -> None:
+def save_asset(
+    meta: MetaStore,
+    asset: AssetRecord,
+    log: Sequence[CatalogueEdit] = (),
+    *,
+    new: bool = False,
+    audit: AuditEvent | None = None,
+) -> None:
     """Write one asset's current values (after an edit or a review) and the ``log`` of that change in one
-    transaction; a dataset's fields follow its owner, business area, classification and access rights, and
-    their search documents with them. ``new``: the asset is added (a glossary term made by an edit)."""
+        transaction; a dataset's fields follow its owner, business area, classification and access rights, and
+        their search documents with them. ``new``: the asset is added (a glossary term made by an edit). ``audit``
+    is appended to the audit trail in the same transaction."""
     with meta.session() as session:
         values = _asset_row(asset, datetime.now(UTC))
         if new:
@@ -72,6 +81,8 @@ def save_asset(meta: MetaStore, asset: AssetRecord, log: Sequence[CatalogueEdit]
             ]
         session.add_all(log)
         session.flush()
+        if audit is not None:
+            append(session, audit)
         update_index(session, asset)
         for child in children:
             update_index(session, child)

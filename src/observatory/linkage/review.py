@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from observatory.errors import NotFoundError, ObservatoryError
 from observatory.meta import MetaStore
+from observatory.meta.audit import CLI_ROLE, AuditEvent, append
 from observatory.meta.models import LinkDecision, LinkReviewItem
 
 log = structlog.get_logger(__name__)
@@ -270,7 +271,9 @@ def _record(
     session.flush()
 
 
-def decide(meta: MetaStore, item_id: int, decision: str, decided_by: str, note: str = "") -> dict[str, object]:
+def decide(
+    meta: MetaStore, item_id: int, decision: str, decided_by: str, note: str = "", *, role: str = CLI_ROLE
+) -> dict[str, object]:
     """Record a decision on a queued item and return the item as it now is.
 
     ``match`` and ``not_match`` mark it decided (also when it was withdrawn: the decision still
@@ -280,12 +283,20 @@ def decide(meta: MetaStore, item_id: int, decision: str, decided_by: str, note: 
     with meta.session() as session:
         item = _get(session, item_id)
         _record(session, (item.unique_id_l, item.unique_id_r), decision, decided_by, note, item)
+        _audit(session, (item.unique_id_l, item.unique_id_r), decision, decided_by, role, note, item_id)
         log.info("review decision", item_id=item_id, decision=decision)
         return _with_history(session, item)
 
 
 def decide_pair(
-    meta: MetaStore, unique_id_l: str, unique_id_r: str, decision: str, decided_by: str, note: str = ""
+    meta: MetaStore,
+    unique_id_l: str,
+    unique_id_r: str,
+    decision: str,
+    decided_by: str,
+    note: str = "",
+    *,
+    role: str = CLI_ROLE,
 ) -> None:
     """Record a decision about any pair, queued or not (a queued pair's item moves as with ``decide``)."""
     _check_decision(decision, decided_by)
@@ -295,6 +306,12 @@ def decide_pair(
             select(LinkReviewItem).where(LinkReviewItem.unique_id_l == pair[0], LinkReviewItem.unique_id_r == pair[1])
         ).one_or_none()
         _record(session, pair, decision, decided_by, note, item)
+        _audit(session, pair, decision, decided_by, role, note, None if item is None else item.id)
+
+
+def _audit(session: Session, pair: Pair, decision: str, by: str, role: str, note: str, item_id: int | None) -> None:
+    detail = {"decision": decision, "records": list(pair), "item": item_id, "note": note}
+    append(session, AuditEvent(by.strip(), role, "review.decide", f"pair:{pair[0]}|{pair[1]}", detail=detail))
 
 
 def _settled(meta: MetaStore) -> list[tuple[str, str, bool]]:

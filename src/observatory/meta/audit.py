@@ -26,8 +26,8 @@ GENESIS = "0" * 64
 
 OUTCOMES = ("allowed", "refused", "failed")
 
-SYSTEM = "system"
-"""The actor of changes made by the command line without a named person."""
+CLI_ROLE = "cli"
+"""The role recorded for changes made at the command line (which has the store's own access, not a role)."""
 
 _ATTEMPTS = 20
 _PG_LOCK = 7_263_001  # one advisory lock serialises appends on PostgreSQL
