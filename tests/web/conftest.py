@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -89,7 +90,13 @@ def _add_users(obs: Observatory) -> dict[str, WebUser]:
 
 
 def build_council(root: Path) -> Path:
+    """The demo council at 400 residents, built. Its linkage is confident about every pair it scores in the
+    default review band, so the band is widened (``thresholds.review: 0.01``) to give the review pages a queue."""
     generate(root, residents=RESIDENTS, seed=11)
+    config = root / "observatory.yml"
+    spec = yaml.safe_load(config.read_text(encoding="utf-8"))
+    spec.setdefault("linkage", {}).setdefault("thresholds", {})["review"] = 0.01
+    config.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     with Observatory.open(root) as obs:
         build(obs)
     return root
@@ -121,5 +128,13 @@ def site(built_council: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 def private_site(built_council: Path, tmp_path: Path) -> Iterator[WebSite]:
     """A site of its own for a test that changes data."""
     root = tmp_path / "council"
+    shutil.copytree(built_council, root)
+    yield from _site(root)
+
+
+@pytest.fixture(scope="module")
+def module_site(built_council: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
+    """A private copy of the council shared by the tests of one module (for tests that change data in bulk)."""
+    root = tmp_path_factory.mktemp("module-site") / "council"
     shutil.copytree(built_council, root)
     yield from _site(root)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from observatory.access.passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -19,6 +20,8 @@ from observatory.meta.models import ApiToken, LoginAttempt, User, WebSession
 from observatory.meta.store import MetaStore
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+DISPLAY_NAME_MAX = 100
+ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -65,33 +68,57 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
+def username_problem(username: str) -> str | None:
+    """Why ``username`` cannot be a user name, or None."""
+    if USERNAME.match(username):
+        return None
+    return "a user name has 2 to 63 lower-case letters, digits, '.', '_' or '-', and starts with a letter"
+
+
+def display_name_problem(display_name: str) -> str | None:
+    """Why ``display_name`` cannot be a display name, or None."""
+    name = " ".join(display_name.split())
+    if len(name) > DISPLAY_NAME_MAX:
+        return f"a display name has at most {DISPLAY_NAME_MAX} characters"
+    if not name.isprintable():
+        return "a display name cannot hold control characters"
+    return None
+
+
 def add_user(meta: MetaStore, username: str, role: str, password: str, *, by: Actor, display_name: str = "") -> Account:
     """Create a user; the name must be new and the password long enough. Audited."""
-    if not USERNAME.match(username):
-        raise ObservatoryError(
-            f"user name {username!r}: use 2-63 lower-case letters, digits, '.', '_' or '-', starting with a letter"
-        )
+    problem = username_problem(username)
+    if problem:
+        raise ObservatoryError(f"user name {username!r}: {problem}")
     profile(role)
+    problem = display_name_problem(display_name)
+    if problem:
+        raise ObservatoryError(f"user {username}: {problem}")
+    name = " ".join(display_name.split()) or username
     problem = password_problem(password)
     if problem:
         raise ObservatoryError(f"user {username}: {problem}")
     now = _now()
-    with meta.session() as session:
-        if session.scalar(select(User.id).where(User.username == username)) is not None:
-            raise ObservatoryError(f"a user named {username!r} already exists")
-        user = User(
-            username=username,
-            display_name=display_name or username,
-            role=role,
-            password_hash=hash_password(password),
-            disabled=False,
-            created_at=now,
-            password_changed_at=now,
-        )
-        session.add(user)
-        session.flush()
-        append(session, AuditEvent(by.username, by.role, "user.add", f"user:{username}", detail={"role": role}))
-        return Account.of(user)
+    taken = ObservatoryError(f"a user named {username!r} already exists")
+    try:
+        with meta.session() as session:
+            if session.scalar(select(User.id).where(User.username == username)) is not None:
+                raise taken
+            user = User(
+                username=username,
+                display_name=name,
+                role=role,
+                password_hash=hash_password(password),
+                disabled=False,
+                created_at=now,
+                password_changed_at=now,
+            )
+            session.add(user)
+            session.flush()
+            append(session, AuditEvent(by.username, by.role, "user.add", f"user:{username}", detail={"role": role}))
+            return Account.of(user)
+    except IntegrityError:  # the same name added at the same moment by someone else
+        raise taken from None
 
 
 def list_users(meta: MetaStore) -> list[Account]:
@@ -113,14 +140,28 @@ def _end_access(session: Session, user_id: int, now: datetime) -> None:
     )
 
 
+def _keep_an_admin(session: Session, user: User, action: str) -> None:
+    """Refuse to disable or demote the last enabled administrator (nobody could manage users any more)."""
+    if user.role != ADMIN or user.disabled:
+        return
+    others = session.scalar(
+        select(func.count()).select_from(User).where(User.role == ADMIN, User.disabled.is_(False), User.id != user.id)
+    )
+    if not others:
+        raise ObservatoryError(f"cannot {action} {user.username}: they are the only enabled administrator")
+
+
 def set_disabled(meta: MetaStore, username: str, disabled: bool, *, by: Actor) -> Account:
     """Disable (ending every session and revoking every token) or enable a user. Audited."""
     now = _now()
     with meta.session() as session:
         user = _user(session, username)
-        user.disabled = disabled
+        if user.disabled == disabled:
+            return Account.of(user)
         if disabled:
+            _keep_an_admin(session, user, "disable")
             _end_access(session, user.id, now)
+        user.disabled = disabled
         action = "user.disable" if disabled else "user.enable"
         append(session, AuditEvent(by.username, by.role, action, f"user:{username}"))
         return Account.of(user)
@@ -133,6 +174,9 @@ def set_role(meta: MetaStore, username: str, role: str, *, by: Actor) -> Account
     with meta.session() as session:
         user = _user(session, username)
         before = user.role
+        if before == role:
+            return Account.of(user)
+        _keep_an_admin(session, user, "change the role of")
         user.role = role
         session.execute(
             update(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None)).values(ended_at=now)
@@ -175,13 +219,26 @@ class ThrottledError(ObservatoryError):
 
 
 def _retry_after(session: Session, settings: AccessSpec, username: str, address: str, now: datetime) -> int:
-    """Seconds until another attempt is allowed (0 when it is allowed now)."""
+    """Seconds until another attempt is allowed (0 when it is allowed now).
+
+    Failures count within ``lockout_minutes``, per user name (since that name last signed in successfully)
+    and per address (a success from an address does not clear it, so one account cannot unlock guessing
+    at others).
+    """
     window = now - timedelta(minutes=settings.lockout_minutes)
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.attempted_at)).where(
+            LoginAttempt.username == username, LoginAttempt.succeeded.is_(True), LoginAttempt.attempted_at >= window
+        )
+    )
+    per_name: list[ColumnElement[bool]] = [LoginAttempt.username == username]
+    if last_success is not None:
+        per_name.append(LoginAttempt.attempted_at > last_success)
     worst = 0
-    for column, value in ((LoginAttempt.username, username), (LoginAttempt.address, address)):
+    for scope in (per_name, [LoginAttempt.address == address]):
         failures = session.execute(
             select(func.count(), func.min(LoginAttempt.attempted_at)).where(
-                column == value, LoginAttempt.attempted_at >= window, LoginAttempt.succeeded.is_(False)
+                *scope, LoginAttempt.attempted_at >= window, LoginAttempt.succeeded.is_(False)
             )
         ).one()
         if failures[0] >= settings.max_failed_logins:
@@ -199,6 +256,7 @@ def authenticate(meta: MetaStore, settings: AccessSpec, username: str, password:
     attempt is kept for throttling and written to the audit trail (never the password).
     """
     username = username.strip().lower()[:100]
+    address = address[:64]
     now = _now()
     with meta.session() as session:
         wait = _retry_after(session, settings, username, address, now)

@@ -10,17 +10,19 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from observatory.access.accounts import Account, Actor
 from observatory.config.models import AccessSpec
-from observatory.errors import NotFoundError
+from observatory.errors import NotFoundError, ObservatoryError
 from observatory.meta.audit import AuditEvent, append
 from observatory.meta.models import ApiToken, User, WebSession
 from observatory.meta.store import MetaStore
 
 TOKEN_PREFIX = "obs_"  # noqa: S105 (a prefix that marks our tokens, not a secret)
+LABEL_MAX = 100
 TOUCH_EVERY = timedelta(seconds=60)
 """Activity is written at most this often per session (so reading pages does not mean writing the store)."""
 
@@ -58,7 +60,11 @@ def start_session(meta: MetaStore, settings: AccessSpec, account: Account) -> Se
 def resolve_session(
     meta: MetaStore, settings: AccessSpec, secret: str, *, now: datetime | None = None
 ) -> Account | None:
-    """The account of a live session, sliding its idle expiry forward; None when unknown, ended or expired."""
+    """The account of a live session, sliding its idle expiry forward; None when unknown, ended or expired.
+
+    Expired means past the stored expiry or past either limit as configured now, so lowering
+    ``session_hours`` or ``session_idle_minutes`` applies at once to sessions already open.
+    """
     now = now or _now()
     with meta.session() as session:
         row = session.execute(
@@ -69,10 +75,12 @@ def resolve_session(
         if row is None:
             return None
         web_session, user = row
-        if web_session.ended_at is not None or web_session.expires_at <= now or user.disabled:
+        hard_end = web_session.created_at + timedelta(hours=settings.session_hours)
+        idle_end = web_session.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+        # the stored expiry, and the limits as configured now (they may have been lowered since sign-in)
+        if web_session.ended_at is not None or user.disabled or now >= min(web_session.expires_at, hard_end, idle_end):
             return None
         if now - web_session.last_seen_at >= TOUCH_EVERY:
-            hard_end = web_session.created_at + timedelta(hours=settings.session_hours)
             web_session.last_seen_at = now
             web_session.expires_at = min(now + timedelta(minutes=settings.session_idle_minutes), hard_end)
         return Account.of(user)
@@ -88,12 +96,20 @@ def end_session(meta: MetaStore, secret: str) -> None:
 
 
 def create_token(meta: MetaStore, username: str, name: str, *, by: Actor) -> str:
-    """A new API token for ``username``; the returned secret is shown once and never stored. Audited."""
+    """A new API token for ``username``; the returned secret is shown once and never stored. Audited.
+
+    ``name`` says what the token is for (a script, a dashboard), so it can be told apart and revoked.
+    """
+    name = " ".join(name.split())
+    if not name or len(name) > LABEL_MAX:
+        raise ObservatoryError(f"a token's label needs 1 to {LABEL_MAX} characters")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with meta.session() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
             raise NotFoundError(f"no user named {username!r}")
+        if user.disabled:
+            raise ObservatoryError(f"user {username} is disabled; enable them before giving them a token")
         session.add(ApiToken(token_hash=digest(secret), user_id=user.id, name=name, created_at=_now()))
         append(session, AuditEvent(by.username, by.role, "token.create", f"user:{username}", detail={"name": name}))
     return secret
@@ -130,3 +146,34 @@ def resolve_token(meta: MetaStore, secret: str) -> Account | None:
         if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
             token.last_used_at = now
         return Account.of(user)
+
+
+def list_tokens(meta: MetaStore, username: str) -> list[dict[str, Any]]:
+    """A user's tokens, newest first: label and dates only (the secret was never kept)."""
+    with meta.session() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFoundError(f"no user named {username!r}")
+        tokens = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
+        return [
+            {
+                "label": token.name,
+                "created_at": token.created_at,
+                "last_used_at": token.last_used_at,
+                "revoked_at": token.revoked_at,
+            }
+            for token in tokens
+        ]
+
+
+def live_sessions(meta: MetaStore, username: str, *, now: datetime | None = None) -> int:
+    """How many browser sessions of ``username`` are open now."""
+    now = now or _now()
+    with meta.session() as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(WebSession)
+            .join(User, User.id == WebSession.user_id)
+            .where(User.username == username, WebSession.ended_at.is_(None), WebSession.expires_at > now)
+        )
+        return int(count or 0)

@@ -10,13 +10,17 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from observatory import __version__
+from observatory.access.accounts import Actor
+from observatory.access.demo_users import DemoLogin, reset_demo_users
 from observatory.build import build as run_build
+from observatory.cli.audit import audit_app
 from observatory.cli.catalogue import catalogue_app
 from observatory.cli.link import link_app
 from observatory.cli.options import JsonOption, ProjectOption
 from observatory.cli.output import console, emit, user_errors
 from observatory.cli.quality_render import render_quality
 from observatory.cli.render import render_inspect, render_load, render_status
+from observatory.cli.users import user_app
 from observatory.config import DatasetSpec
 from observatory.config.scaffold import init_project
 from observatory.errors import ObservatoryError
@@ -24,6 +28,7 @@ from observatory.ingest.inspect import inspect_file
 from observatory.ingest.loads import LoadResult, ingest_dataset, ingest_path
 from observatory.ingest.status import project_status
 from observatory.logs import configure_logging
+from observatory.meta.audit import CLI_ROLE
 from observatory.platform import Observatory
 from observatory.quality.html import write_html
 from observatory.quality.report import quality_report
@@ -38,6 +43,8 @@ app = typer.Typer(
 )
 app.add_typer(link_app, name="link")
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 SheetOption = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet: a name or a 0-based index.")]
 
@@ -268,15 +275,45 @@ def _render_quality(report: dict[str, object], detailed: bool, html: Path | None
         console.print(f"Wrote the report to {html}", highlight=False)
 
 
+WORKER_STARTUP_SECONDS = 120
+"""How long a new worker may take to answer uvicorn's health check (importing Observatory on a busy 2-core
+machine takes over 10 s; uvicorn's default of 5 s would kill and restart workers forever)."""
+
+HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port.", min=1, max=65535)]
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        help="Server processes. Each handles requests on its own; 2 suit a 2-core machine. "
+        "Sign-in throttling, sessions and the audit trail are shared through the metadata store.",
+        min=1,
+        max=64,
+    ),
+]
+
+
 @app.command()
 def serve(
     project: ProjectOption = Path(),
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: WorkersOption = 1,
 ) -> None:
-    """Serve the web pages and the JSON API."""
-    with user_errors(), Observatory.open(project) as obs:
-        _serve(obs, host, port)
+    """Serve the web pages and the JSON API. Add users first: observatory user add NAME --role admin."""
+    with user_errors():
+        _check_assets()
+        with Observatory.open(project) as obs:
+            if workers == 1:
+                _serve(obs, host, port)
+                return
+            root, name = obs.project.root, obs.project.spec.name
+        _serve_workers(root, name, host, port, workers)
+
+
+def _check_assets() -> None:
+    from observatory.web.assets import asset_dirs
+
+    asset_dirs()
 
 
 def _serve(obs: Observatory, host: str, port: int) -> None:
@@ -284,8 +321,39 @@ def _serve(obs: Observatory, host: str, port: int) -> None:
 
     from observatory.web.app import create_app
 
-    console.print(f"Serving {obs.project.spec.name} on http://{host}:{port}/ (Ctrl+C to stop)")
+    console.print(f"Serving {obs.project.spec.name} on http://{host}:{port}/ (Ctrl+C to stop)", highlight=False)
     uvicorn.run(create_app(obs), host=host, port=port, log_level="warning")
+
+
+def _serve_workers(root: Path, name: str, host: str, port: int, workers: int) -> None:
+    """Run ``workers`` uvicorn processes, each opening the project itself through ``web.server.create``."""
+    import os
+
+    import uvicorn
+
+    from observatory.web.server import PROJECT_VARIABLE
+
+    os.environ[PROJECT_VARIABLE] = str(root.resolve())
+    console.print(f"Serving {name} on http://{host}:{port}/ with {workers} workers (Ctrl+C to stop)", highlight=False)
+    uvicorn.run(
+        "observatory.web.server:create",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+    )
+
+
+def _print_demo_logins(logins: list[DemoLogin]) -> None:
+    from rich.table import Table
+
+    table = Table("user name", "role", "password", title="Demo sign-ins")
+    for login in logins:
+        table.add_row(login.username, login.role, login.password)
+    console.print(table)
+    console.print("These passwords are new each time the demo starts and are kept nowhere else.")
 
 
 @app.command()
@@ -294,12 +362,19 @@ def demo(
     residents: Annotated[int, typer.Option(help="Number of residents.", min=100)] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only; do not start the web server.")] = False,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
 ) -> None:
-    """Generate Demo County Council (if not there yet), build it and serve it."""
+    """Generate Demo County Council (if not there yet), build it and serve it.
+
+    Each start gives the demo users (viewer, analyst, steward, ig-officer, admin: one per role) new random
+    passwords and prints them.
+    """
     from observatory.config import PROJECT_FILE
 
+    if not no_serve:
+        with user_errors():
+            _check_assets()
     if not (directory / PROJECT_FILE).exists():
         generate(directory, residents=residents, seed=seed, as_json=False)
     with user_errors(), Observatory.open(directory) as obs:
@@ -313,5 +388,6 @@ def demo(
         render_status(project_status(obs))
         if not report.ok:
             raise typer.Exit(1)
+        _print_demo_logins(reset_demo_users(obs.meta, by=Actor("demo", CLI_ROLE)))
         if not no_serve:
             _serve(obs, host, port)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from observatory.access.accounts import Account, Actor
 from observatory.access.roles import RoleProfile, profile
@@ -156,7 +157,7 @@ class Need:
         return f"Need({self.action!r})"
 
     async def __call__(self, request: Request) -> Principal:
-        who = principal(request)
+        who = await run_in_threadpool(principal, request)  # the store is read off the event loop
         if self.action != PUBLIC and not who.signed_in:
             raise SignInRequiredError()
         if not who.allows(self.action):

@@ -3,6 +3,7 @@ page), so they work with JavaScript off and under a strict content security poli
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -83,4 +84,77 @@ def line_chart(
         f'<line class="obs-chart__axis" x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}"/>'
         f'<line class="obs-chart__axis" x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
         f"{ticks}{lines}{''.join(dots)}{labels}</svg>"
+    )
+
+
+def _signed(value: float) -> str:
+    return "0" if abs(value) < 1e-9 else f"{value:+.4g}"
+
+
+def _tick_step(span: float) -> float:
+    """A round distance between axis ticks (1, 2 or 5 times a power of ten) giving at most about six ticks."""
+    if span <= 0:
+        return 1.0
+    rough = span / 5
+    power = 10.0 ** math.floor(math.log10(rough))
+    return next(factor * power for factor in (1, 2, 5, 10) if factor * power >= rough)
+
+
+def waterfall_chart(
+    steps: Sequence[Point],
+    *,
+    title: str,
+    chart_id: str = "waterfall",
+    total_label: str = "Total",
+    width: int = 640,
+) -> Markup:
+    """A horizontal waterfall: one row per step, its bar running from the total before it to the total after it
+    (``obs-chart__bar--for`` when it adds, ``--against`` when it takes away), then the total from zero. Steps
+    without a finite value count as zero. Every text is escaped here."""
+    rows: list[tuple[str, float, float, str]] = []
+    running = 0.0
+    for step in steps:
+        value = step.value if step.value is not None and math.isfinite(step.value) else 0.0
+        rows.append((step.label, running, running + value, "for" if value >= 0 else "against"))
+        running += value
+    rows.append((total_label, 0.0, running, "total"))
+    low = min(0.0, *(min(start, end) for _, start, end, _ in rows))
+    high = max(0.0, *(max(start, end) for _, start, end, _ in rows))
+    tick = _tick_step(high - low)
+    low, high = math.floor(low / tick) * tick, math.ceil(high / tick) * tick
+    high = max(high, low + tick)
+    left, right, top, row_height, bar_height = 190, 64, 8, 26, 16
+    plot_w = width - left - right
+    height = top + row_height * len(rows) + 28
+
+    def x(value: float) -> float:
+        return left + (value - low) / (high - low) * plot_w
+
+    bars = []
+    for index, (label, start, end, kind) in enumerate(rows):
+        y = top + index * row_height
+        change = end - start
+        shown = label if len(label) <= 28 else label[:27] + "…"
+        bar_x, bar_y, text_y = min(x(start), x(end)), y + (row_height - bar_height) / 2, y + row_height / 2 + 4
+        bars.append(
+            f'<rect class="obs-chart__bar--{kind}" x="{bar_x:.1f}" y="{bar_y:.1f}" '
+            f'width="{max(1.0, abs(x(end) - x(start))):.1f}" height="{bar_height}">'
+            f"<title>{escape(label)}: {change:+.2f}</title></rect>"
+            f'<text class="obs-chart__label" x="{left - 8}" y="{text_y:.1f}" text-anchor="end">{escape(shown)}</text>'
+            f'<text class="obs-chart__label" x="{left + plot_w + 8}" y="{text_y:.1f}">{change:+.2f}</text>'
+        )
+    base = top + row_height * len(rows)
+    ticks = "".join(
+        f'<text class="obs-chart__label" x="{x(value):.1f}" y="{base + 16}" text-anchor="middle">'
+        f"{_signed(value)}</text>"
+        for value in (low + index * tick for index in range(round((high - low) / tick) + 1))
+    )
+    summary = f"{len(steps)} steps adding up to {running:+.2f}."
+    ident = escape(chart_id)
+    return Markup(  # noqa: S704 (every text above is escaped)
+        f'<svg class="obs-chart" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(summary)}</desc>'
+        f'<line class="obs-chart__axis" x1="{x(0.0):.1f}" x2="{x(0.0):.1f}" y1="{top}" y2="{base}"/>'
+        f"{''.join(bars)}{ticks}</svg>"
     )

@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from observatory.errors import ObservatoryError, SignInRequiredError
+from observatory.web.auth import Principal, principal
 from observatory.web.render import is_api, render_html
+from observatory.web.security import secure
 
 log = structlog.get_logger(__name__)
 
@@ -36,20 +38,36 @@ def error_body(status: int, code: str, message: str, **extra: object) -> dict[st
 
 
 def safe_next(path: str) -> str:
-    """A local path to return to after sign-in (never another site)."""
-    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+    """A local path to return to after sign-in (never another site): it starts with one ``/`` and holds no
+    backslash or control character (browsers drop tabs and newlines from a URL, so a slash, a tab and a slash
+    would lead to another site)."""
+    local = path.startswith("/") and not path.startswith("//")
+    return path if local and not any(char == "\\" or ord(char) < 0x20 or ord(char) == 0x7F for char in path) else "/"
 
 
-def _respond(request: Request, status: int, code: str, message: str, **extra: object) -> Response:
-    headers = {}
+def _visitor(request: Request) -> None:
+    """Make sure the error page can be drawn for whoever asked, even when their credentials are the problem."""
+    try:
+        principal(request)
+    except ObservatoryError:
+        request.state.principal = Principal(None, "anonymous", "")
+
+
+def _respond(
+    request: Request, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: object
+) -> Response:
+    headers = dict(headers or {})
     retry = extra.pop("retry_after", None)
     if retry is not None:
         headers["Retry-After"] = str(retry)
     if is_api(request):
+        if status == 401:
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="observatory"')
         return JSONResponse(error_body(status, code, message, **extra), status_code=status, headers=headers)
-    if status == 401:
+    if status == 401 and "authorization" not in request.headers:  # a browser: off to sign in
         target = safe_next(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    _visitor(request)
     data = {"status": status, "code": code, "message": message, "title": TITLES.get(status, "There is a problem")}
     response = render_html(request, "error.html", data, status=status)
     response.headers.update(headers)
@@ -59,18 +77,15 @@ def _respond(request: Request, status: int, code: str, message: str, **extra: ob
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ObservatoryError)
     async def observatory_error(request: Request, exc: ObservatoryError) -> Response:
-        extra: dict[str, object] = {}
-        if hasattr(exc, "retry_after"):
-            extra["retry_after"] = exc.retry_after
         if isinstance(exc, SignInRequiredError):
             return _respond(request, 401, exc.code, exc.message)
-        return _respond(request, exc.status, exc.code, exc.message, **extra)
+        return _respond(request, exc.status, exc.code, exc.message, retry_after=getattr(exc, "retry_after", None))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         code = HTTP_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
-        return _respond(request, exc.status_code, code, message)
+        return _respond(request, exc.status_code, code, message, headers=dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -83,5 +98,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
+        """Called outside the middleware (by Starlette's outermost layer), so it adds the security headers."""
         log.exception("unhandled error", path=request.url.path)
-        return _respond(request, 500, "internal_error", "Something went wrong on our side. It has been logged.")
+        message = "Something went wrong on our side. It has been logged."
+        try:
+            response = _respond(request, 500, "internal_error", message)
+        except Exception:  # drawing the error page failed too: the plain shape
+            log.exception("error page failed", path=request.url.path)
+            response = JSONResponse(error_body(500, "internal_error", message), status_code=500)
+        response.raw_headers = secure(list(response.raw_headers), request.scope)
+        return response

@@ -7,6 +7,8 @@ redirects after success, so a reload never repeats it). Templates use the GOV.UK
 from __future__ import annotations
 
 import functools
+import inspect
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
+from observatory.quality.html import share, signed_points
 from observatory.web.auth import CSRF_FIELD, Principal, csrf_token, principal
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -37,6 +40,8 @@ def _environment() -> Environment:
     env.filters["thousands"] = lambda value: "" if value is None else f"{value:,}"
     env.filters["percent"] = lambda value, places=1: "" if value is None else f"{100 * value:.{places}f}%"
     env.filters["when"] = lambda value: "" if not value else str(value)[:16].replace("T", " ")
+    env.filters["share"] = share  # a quality share, rounded down to 0.1% as the quality method states
+    env.filters["points"] = signed_points  # a change in percentage points: +1.2, −3.0
     return env
 
 
@@ -112,6 +117,24 @@ def _request_of(kwargs: dict[str, Any]) -> Request:
     return request
 
 
+def _response_model(view: Callable[..., Any]) -> Any:
+    """The view's return type for the OpenAPI schema, or None when it may return a ``Response`` itself (a
+    ``dict | Response`` annotation is not a model FastAPI can build)."""
+    try:
+        annotation = inspect.signature(view, eval_str=True).return_annotation
+    except NameError:  # an annotation only importable for type checkers: no model
+        return None
+    if annotation is inspect.Signature.empty:
+        return None
+
+    def mentions_response(kind: Any) -> bool:
+        if isinstance(kind, type) and issubclass(kind, Response):
+            return True
+        return any(mentions_response(arg) for arg in typing.get_args(kind))
+
+    return None if mentions_response(annotation) else annotation
+
+
 def page(router: APIRouter, path: str, template: str, *, name: str, summary: str = "") -> Callable[[View], View]:
     """Register a GET view returning data at ``/api<path>`` (JSON, in the OpenAPI schema) and ``<path>`` (HTML)."""
 
@@ -122,9 +145,22 @@ def page(router: APIRouter, path: str, template: str, *, name: str, summary: str
             return data if isinstance(data, Response) else respond(_request_of(kwargs), template, data)
 
         api_path = API_PREFIX + (path if path != "/" else "/home")
-        router.add_api_route(api_path, endpoint, methods=["GET"], name=f"api.{name}", summary=summary or None)
         router.add_api_route(
-            path, endpoint, methods=["GET"], name=name, include_in_schema=False, response_class=HTMLResponse
+            api_path,
+            endpoint,
+            methods=["GET"],
+            name=f"api.{name}",
+            summary=summary or None,
+            response_model=_response_model(view),
+        )
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=["GET"],
+            name=name,
+            include_in_schema=False,
+            response_class=HTMLResponse,
+            response_model=None,
         )
         return view
 
@@ -140,13 +176,22 @@ def action(
         @functools.wraps(view)
         def endpoint(*args: Any, **kwargs: Any) -> Response:
             data = view(*args, **kwargs)
+            if isinstance(data, Response):  # e.g. a form shown again with its mistakes
+                return data
             request = _request_of(kwargs)
             if is_api(request):
                 return JSONResponse(jsonable_encoder(data))
             return RedirectResponse(then(data), status_code=303)
 
-        router.add_api_route(API_PREFIX + path, endpoint, methods=["POST"], name=f"api.{name}", summary=summary or None)
-        router.add_api_route(path, endpoint, methods=["POST"], name=name, include_in_schema=False)
+        router.add_api_route(
+            API_PREFIX + path,
+            endpoint,
+            methods=["POST"],
+            name=f"api.{name}",
+            summary=summary or None,
+            response_model=_response_model(view),
+        )
+        router.add_api_route(path, endpoint, methods=["POST"], name=name, include_in_schema=False, response_model=None)
         return view
 
     return register

@@ -7,6 +7,9 @@ from fastapi import APIRouter
 from observatory.web.routes import (
     audit,
     catalogue,
+    catalogue_edit,
+    catalogue_export,
+    catalogue_preview,
     docs,
     home,
     kpis,
@@ -22,6 +25,9 @@ ROUTERS: tuple[APIRouter, ...] = (
     session.router,
     docs.router,
     home.router,
+    catalogue_edit.router,  # before catalogue: its /catalogue/assets/{id}/... routes must match first
+    catalogue_preview.router,
+    catalogue_export.router,
     catalogue.router,
     quality.router,
     kpis.router,
