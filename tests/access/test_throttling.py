@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -97,3 +98,28 @@ def test_refused_attempts_while_locked_do_not_extend_the_lockout(users: MetaStor
             authenticate(users, settings, "jsmith", WRONG, "10.0.0.1")
     _age_attempts(users, timedelta(minutes=settings.lockout_minutes, seconds=1))
     assert authenticate(users, settings, "jsmith", PASSWORD, "10.0.0.1") is not None
+
+
+def test_guesses_sent_at_once_are_held_to_the_limit(users: MetaStore, settings: AccessSpec) -> None:
+    """Many wrong passwords sent in parallel (a server works on requests side by side) get no more checks than
+    ``max_failed_logins``: each attempt is counted before its password is checked."""
+    guesses = 4 * settings.max_failed_logins
+    start = threading.Barrier(guesses)
+    outcomes: list[str] = []
+
+    def guess() -> None:
+        start.wait()
+        try:
+            outcomes.append(
+                "checked" if authenticate(users, settings, "jsmith", WRONG, "203.0.113.9") is None else "in"
+            )
+        except ThrottledError:
+            outcomes.append("throttled")
+
+    threads = [threading.Thread(target=guess) for _ in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == guesses and outcomes.count("in") == 0
+    assert outcomes.count("checked") == settings.max_failed_logins, f"{outcomes.count('checked')} passwords checked"

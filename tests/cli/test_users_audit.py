@@ -215,6 +215,27 @@ def test_serve_help_says_how_many_workers_suit_a_machine() -> None:
     assert "--workers" in result.stdout and "2 suit a 2-core machine" in result.stdout
 
 
+def test_serving_lets_go_of_the_warehouse_the_command_opened(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``demo`` builds and then serves in the same process: the server must not keep the build's read-write
+    warehouse connection, or every page reading the warehouse fails (and builds elsewhere are locked out)."""
+    import uvicorn
+
+    from observatory.cli.main import _serve
+    from observatory.web.warehouse import read_warehouse
+
+    answers = []
+
+    def run(served: Any, **options: Any) -> None:
+        with read_warehouse(served.state.obs) as connection:
+            answers.append(connection.execute("SELECT 42").fetchone())
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    with Observatory.open(project) as obs:
+        obs.engine.list_tables("raw")  # what a build leaves open
+        _serve(obs, "127.0.0.1", _free_port())
+    assert answers == [(42,)]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -127,6 +128,17 @@ def test_an_entry_rolled_back_with_its_change_leaves_no_gap(trail: MetaStore) ->
     result = verify(trail)
     assert result.ok and result.entries == ENTRIES + 1
     assert _entry(trail, ENTRIES + 1).detail["n"] == 101
+
+
+def test_values_longer_than_their_columns_are_cut_to_fit(trail: MetaStore) -> None:
+    """A purpose or resident id a client sends may be longer than its column (PostgreSQL refuses such values):
+    the entry, often the record of a refusal, is still written, each value cut to its column's length."""
+    event = _event(1, actor="a" * 150, role="r" * 30, action="x" * 80, purpose="p" * 100, resident_id="R" * 150)
+    record(trail, replace(event, outcome="refused"))
+    entry = _entry(trail, ENTRIES + 1)
+    assert (entry.actor, entry.role, entry.action) == ("a" * 100, "r" * 20, "x" * 60)
+    assert (entry.purpose, entry.resident_id, entry.outcome) == ("p" * 60, "R" * 100, "refused")
+    assert verify(trail).ok
 
 
 def test_unknown_outcomes_are_refused() -> None:

@@ -271,6 +271,36 @@ def test_a_term_page_lists_only_the_linked_assets_the_role_sees(site: WebSite) -
     assert data["links"]["hidden"] == len([link for link in links if link in sensitive])
 
 
+def test_no_asset_the_viewer_opens_names_an_asset_the_viewer_cannot_see(site: WebSite) -> None:
+    """Not in the page, nor in its JSON twin: a term's links as kept and as declared, what a report depends on."""
+    sensitive = set(present(site, "OFFICIAL-SENSITIVE"))
+    official = present(site, "OFFICIAL")
+    assert any(
+        t.classification == "OFFICIAL" and set(t.register["links"]) & sensitive
+        for t in list_assets(site.obs.meta, kind="term")
+    ), "a term the viewer sees links to sensitive assets"
+    api, browser = site.api("viewer"), site.client("viewer")
+    for asset_id in official:
+        for response in (api.get("/api/catalogue/assets/" + asset_id), browser.get(page_of(asset_id))):
+            assert response.status_code == 200
+            named = {found for found in sensitive if found in response.text}
+            assert not named, f"{response.url} names {sorted(named)}"
+    term = next(t for t in list_assets(site.obs.meta, kind="term") if set(t.register["links"]) & sensitive)
+    analyst = site.api("analyst").get("/api/catalogue/assets/" + term.id).json()
+    assert analyst["asset"]["register"]["links"] == term.register["links"], "roles that see them see every link"
+
+
+def test_the_edit_history_of_links_names_only_assets_the_role_sees(private_site: WebSite) -> None:
+    term = next(t for t in list_assets(private_site.obs.meta, kind="term") if t.classification == "OFFICIAL")
+    edit_asset(private_site.obs.meta, term.id, {"links": f"{SENSITIVE_DATASET}, {OFFICIAL_DATASET}"}, by="a-steward")
+    viewer = private_site.api("viewer").get("/api/catalogue/assets/" + term.id).json()
+    assert viewer["asset"]["register"]["links"] == [OFFICIAL_DATASET]
+    assert viewer["history"][0]["after"] == [OFFICIAL_DATASET]
+    assert SENSITIVE_DATASET not in private_site.client("viewer").get(page_of(term.id)).text
+    analyst = private_site.api("analyst").get("/api/catalogue/assets/" + term.id).json()
+    assert analyst["history"][0]["after"] == [SENSITIVE_DATASET, OFFICIAL_DATASET]
+
+
 def test_an_asset_id_with_awkward_characters_opens(site: WebSite) -> None:
     raw_field = next(a for a in list_assets(site.obs.meta, kind="field") if " " in a.id)
     response = site.client("analyst").get(page_of(raw_field.id))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,8 @@ from observatory.errors import NotFoundError, ObservatoryError
 from observatory.meta.audit import AuditEvent, append
 from observatory.meta.models import ApiToken, LoginAttempt, User, WebSession
 from observatory.meta.store import MetaStore
+
+_PG_ATTEMPTS_LOCK = 7_263_002  # one advisory lock serialises sign-in checks on PostgreSQL
 
 USERNAME = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
 DISPLAY_NAME_MAX = 100
@@ -249,16 +251,32 @@ def _retry_after(session: Session, settings: AccessSpec, username: str, address:
     return worst
 
 
+def _hold_attempts(session: Session) -> None:
+    """Hold the sign-in attempts until the transaction ends, so that attempts made at the same moment are
+    checked against the limit one after the other (never all against the same count).
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a write that changes nothing starts the write
+    transaction (waiting up to the busy timeout).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_ATTEMPTS_LOCK})
+    else:
+        session.execute(text("UPDATE login_attempts SET id = id WHERE 0 = 1"))
+
+
 def authenticate(meta: MetaStore, settings: AccessSpec, username: str, password: str, address: str) -> Account | None:
     """The account for a correct user name and password, or None; throttled per name and per address.
 
     Raises ``ThrottledError`` before checking the password once too many attempts failed recently. Every
-    attempt is kept for throttling and written to the audit trail (never the password).
+    attempt is kept for throttling and written to the audit trail (never the password). An attempt counts as
+    failed from the moment it is allowed until its password proves right, so guesses sent side by side are
+    held to the limit too.
     """
     username = username.strip().lower()[:100]
     address = address[:64]
     now = _now()
     with meta.session() as session:
+        _hold_attempts(session)
         wait = _retry_after(session, settings, username, address, now)
         if wait:
             append(
@@ -268,13 +286,18 @@ def authenticate(meta: MetaStore, settings: AccessSpec, username: str, password:
             throttled = ThrottledError(wait)
         else:
             throttled = None
+            attempt = LoginAttempt(username=username, address=address, attempted_at=now, succeeded=False)
+            session.add(attempt)
+            session.flush()
+            attempt_id = attempt.id
     if throttled:
         raise throttled
     with meta.session() as session:
         user = session.scalar(select(User).where(User.username == username))
         good = verify_password(user.password_hash if user else None, password)
         ok = bool(user and good and not user.disabled)
-        session.add(LoginAttempt(username=username, address=address, attempted_at=now, succeeded=ok))
+        if ok:
+            session.execute(update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(succeeded=True))
         reason = "" if ok else ("disabled" if user and good else "wrong user name or password")
         append(
             session,

@@ -321,6 +321,7 @@ def _serve(obs: Observatory, host: str, port: int) -> None:
 
     from observatory.web.app import create_app
 
+    obs.close()  # the pages read the warehouse read-only, per request: a build's read-write connection would block them
     console.print(f"Serving {obs.project.spec.name} on http://{host}:{port}/ (Ctrl+C to stop)", highlight=False)
     uvicorn.run(create_app(obs), host=host, port=port, log_level="warning")
 

@@ -87,6 +87,13 @@ def _jsonable(detail: dict[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+def _fit(column: str, value: str | None) -> str | None:
+    """``value`` cut to its column's length: a purpose or resident id a client sent may be longer, and the entry
+    (often the record of a refusal) must still be written (PostgreSQL refuses an over-long value)."""
+    length: int | None = getattr(AuditEntry.__table__.c[column].type, "length", None)
+    return value[:length] if value is not None and length else value
+
+
 def _lock_head(session: Session) -> None:
     """Hold the trail's write lock until the transaction ends, so two writers never read the same head.
 
@@ -108,12 +115,12 @@ def append(session: Session, event: AuditEvent, *, at: datetime | None = None) -
     entry = AuditEntry(
         seq=seq,
         at=moment,
-        actor=event.actor,
-        role=event.role,
-        action=event.action,
+        actor=_fit("actor", event.actor),
+        role=_fit("role", event.role),
+        action=_fit("action", event.action),
         target=event.target,
-        resident_id=event.resident_id,
-        purpose=event.purpose,
+        resident_id=_fit("resident_id", event.resident_id),
+        purpose=_fit("purpose", event.purpose),
         outcome=event.outcome,
         detail=_jsonable(event.detail),
         prev_hash=prev_hash,

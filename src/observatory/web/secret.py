@@ -20,10 +20,16 @@ def secret_key(state_dir: Path) -> bytes:
     except FileNotFoundError:
         pass
     key = secrets.token_hex(32).encode("ascii")
+    staged = state_dir / f".{KEY_FILE}.{secrets.token_hex(8)}"
+    descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        # the key file appears whole or not at all (workers starting together never read it half made), and
+        # only the first worker's key is kept: a link, unlike a rename, never replaces a file already there
+        os.link(staged, path)
     except FileExistsError:  # another worker made it first
         return path.read_bytes().strip()
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key)
+    finally:
+        staged.unlink()
     return key

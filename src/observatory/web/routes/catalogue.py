@@ -35,8 +35,11 @@ from observatory.web.routes.catalogue_common import (
     classification_filter,
     facet_values,
     lineage_ids,
+    named_ids,
     node_href,
+    redact_edit,
     redact_lineage,
+    redact_links,
     text_of,
     visible_asset,
     visible_classifications,
@@ -282,9 +285,11 @@ def catalogue_asset(
     graph = redact_lineage(graph, visible_ids(obs.meta, who, lineage_ids(graph)))
     quality = _quality(obs, asset)
     edits = history(obs.meta, asset.id)
+    named = named_ids(asset.to_dict(), (edit.to_dict() for edit in edits[:HISTORY_ROWS]))
+    shown = visible_ids(obs.meta, who, named)
     data: dict[str, Any] = {
         "title": asset.title or asset.name,
-        "asset": asset.to_dict(),
+        "asset": redact_links(asset.to_dict(), shown),
         "register": _register(asset, edited_fields(edits)) if asset.in_register else None,
         "fields": _dictionary(obs, asset),
         "field_quality": _field_quality(asset),
@@ -295,8 +300,8 @@ def catalogue_asset(
         "lineage": graph.to_dict(),
         "mermaid": mermaid(graph),
         "history": [
-            {**edit.to_dict(), "before_text": text_of(edit.before), "after_text": text_of(edit.after)}
-            for edit in edits[:HISTORY_ROWS]
+            {**change, "before_text": text_of(change["before"]), "after_text": text_of(change["after"])}
+            for change in (redact_edit(edit.to_dict(), shown) for edit in edits[:HISTORY_ROWS])
         ],
         "history_total": len(edits),
         "allowed": {

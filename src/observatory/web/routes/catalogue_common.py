@@ -84,6 +84,50 @@ def visible_ids(meta: MetaStore, who: Principal, ids: Iterable[str]) -> set[str]
     return {asset_id for asset_id, level in classifications_of(meta, ids).items() if who.sees(level)}
 
 
+LINK_LISTS = (("register", "links"), ("declared", "links"), ("facts", "depends_on"), ("facts", "datasets"))
+"""Where an asset names other assets: a term's links (as kept and as declared), what a report depends on, the
+datasets of a file."""
+
+LINK_FIELDS = frozenset({"links"})
+"""Editable values that name other assets (their edit history names them too)."""
+
+
+def _shown_link(asset_id: str, shown: set[str]) -> bool:
+    """Whether a link is shown: to an asset the role sees, or to a KPI (as the page's list of links does)."""
+    return asset_id in shown or asset_id.startswith("kpi.")
+
+
+def named_ids(asset: dict[str, Any], edits: Iterable[dict[str, Any]] = ()) -> set[str]:
+    """Every asset id ``asset`` (``AssetRecord.to_dict``) and the ``edits`` of its links name."""
+    lists = [(asset.get(part) or {}).get(key) for part, key in LINK_LISTS]
+    lists += [value for edit in edits if edit["field"] in LINK_FIELDS for value in (edit["before"], edit["after"])]
+    return {str(item) for value in lists if isinstance(value, list) for item in value}
+
+
+def redact_links(asset: dict[str, Any], shown: set[str]) -> dict[str, Any]:
+    """``asset`` (``AssetRecord.to_dict``) without the ids, in its lists of links, of assets not in ``shown``."""
+    redacted = dict(asset)
+    for part, key in LINK_LISTS:
+        value = (redacted.get(part) or {}).get(key)
+        if isinstance(value, list):
+            redacted[part] = {**redacted[part], key: [item for item in value if _shown_link(str(item), shown)]}
+    return redacted
+
+
+def redact_edit(edit: dict[str, Any], shown: set[str]) -> dict[str, Any]:
+    """An edit (``EditRecord.to_dict``) of links without the ids of assets not in ``shown``."""
+    if edit["field"] not in LINK_FIELDS:
+        return edit
+    return {
+        **edit,
+        **{
+            side: [item for item in edit[side] if _shown_link(str(item), shown)]
+            for side in ("before", "after")
+            if isinstance(edit[side], list)
+        },
+    }
+
+
 def facet_values(meta: MetaStore, column: str, classifications: tuple[str, ...]) -> list[str]:
     """The distinct non-empty values of ``column`` (owner, business area) among present assets the role sees."""
     attribute = {"owner": CatalogueAsset.owner, "business_area": CatalogueAsset.business_area}[column]
