@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -328,15 +329,17 @@ def _serve(obs: Observatory, host: str, port: int) -> None:
 
 def _serve_workers(root: Path, name: str, host: str, port: int, workers: int) -> None:
     """Run ``workers`` uvicorn processes, each opening the project itself through ``web.server.create``."""
+    import contextlib
     import os
 
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from observatory.web.server import PROJECT_VARIABLE
 
     os.environ[PROJECT_VARIABLE] = str(root.resolve())
     console.print(f"Serving {name} on http://{host}:{port}/ with {workers} workers (Ctrl+C to stop)", highlight=False)
-    uvicorn.run(
+    config = uvicorn.Config(
         "observatory.web.server:create",
         factory=True,
         workers=workers,
@@ -345,6 +348,17 @@ def _serve_workers(root: Path, name: str, host: str, port: int, workers: int) ->
         log_level="warning",
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[_tcp_socket(config.bind_socket())]).run()
+
+
+def _tcp_socket(bound: socket.socket) -> socket.socket:
+    """The listening socket with its protocol named. uvicorn binds it with protocol 0, and asyncio sets
+    TCP_NODELAY only on connections of sockets whose protocol is TCP: without it every keep-alive response
+    waits about 40 ms for a delayed ACK (Nagle's algorithm), with two workers as with eight."""
+    if bound.family not in (socket.AF_INET, socket.AF_INET6):
+        return bound
+    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
 def _print_demo_logins(logins: list[DemoLogin]) -> None:
