@@ -43,11 +43,6 @@ PURPOSE_PARAM = "purpose"
 UNMASK_PARAM = "unmask"
 
 
-KNOWN_SERVER_ERRORS: dict[str, str] = {}
-"""Server errors found in routes these tests do not own, with where the fix belongs. Each is a strict xfail (it
-fails once fixed, to be taken off this list); everything else about the route is still tested."""
-
-
 class MissingSampleError(LookupError):
     """A route has a parameter the tests have no real value for."""
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 
 from tests.web.conftest import WebSite
-from tests.web.routes_sample import KNOWN_SERVER_ERRORS, prepare
+from tests.web.routes_sample import prepare
 
 EXAMPLES = 25
 
@@ -48,9 +48,8 @@ def api_schema(fuzz_site: WebSite) -> Any:
     return schemathesis.openapi.from_asgi("/api/openapi.json", fuzz_site.app)
 
 
-schema = schemathesis.pytest.from_fixture("api_schema").exclude(name=list(KNOWN_SERVER_ERRORS))
-"""Every operation but those with a known server error (``routes_sample.KNOWN_SERVER_ERRORS``: each is a strict
-xfail in ``test_security``, so it is fuzzed again once fixed and taken off that list)."""
+schema = schemathesis.pytest.from_fixture("api_schema")
+"""Every operation of the app's own schema."""
 
 
 @pytest.mark.slow

@@ -42,7 +42,6 @@ from observatory.web.routes import ROUTERS
 from observatory.web.security import MAX_BODY
 from tests.web.conftest import BASE_URL, WebSite, csrf_of, sign_in
 from tests.web.routes_sample import (
-    KNOWN_SERVER_ERRORS,
     PUBLIC_ASSET,
     PURPOSE_PARAM,
     UNMASK_PARAM,
@@ -727,8 +726,6 @@ def test_injected_text_never_breaks_a_route_or_the_stores(
     assert chain_ok
     problems = []
     for view in secured.gets():
-        if route_id(view, "GET") in KNOWN_SERVER_ERRORS:
-            continue  # test_known_server_errors_are_still_there
         client = admin_token if is_api_path(view.path) else admin
         for url in injected_urls(secured.samples, view):
             status = client.get(url).status_code
@@ -745,22 +742,6 @@ def test_injected_text_never_breaks_a_route_or_the_stores(
     assert not problems, "\n".join(problems)
     users_after, chain_ok, assets_after = users_and_chain(secured.site)
     assert users_after == users_before and chain_ok and assets_after == assets_before
-
-
-@pytest.mark.parametrize(
-    "key",
-    [
-        pytest.param(key, marks=[pytest.mark.xfail(strict=True, reason=why), pytest.mark.slow])
-        for key, why in KNOWN_SERVER_ERRORS.items()
-    ],
-)
-def test_known_server_errors_are_still_there(
-    secured: Secured, admin: TestClient, admin_token: TestClient, key: str
-) -> None:
-    view = next(view for view in secured.gets() if route_id(view, "GET") == key)
-    client = admin_token if is_api_path(view.path) else admin
-    statuses = {url: client.get(url).status_code for url in injected_urls(secured.samples, view)}
-    assert all(status < 500 for status in statuses.values()), statuses
 
 
 # --- formula injection in exports --------------------------------------------------------------------------

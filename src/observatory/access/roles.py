@@ -32,6 +32,8 @@ Role = Literal["viewer", "analyst", "steward", "ig_officer", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "analyst", "steward", "ig_officer", "admin")
 
 _READ = frozenset({"home.view", "catalogue.view", "quality.view", "kpis.view"})
+_ANALYSE = _READ | {"catalogue.export", "catalogue.preview", "runs.view"}
+_GOVERN = _ANALYSE | {"catalogue.edit", "catalogue.review", "residents.view", "personal.unmask", "review.view"}
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ PROFILES: dict[Role, RoleProfile] = {
         "Analyst",
         "Analysts: every classification, previews and exports with personal fields masked, runs.",
         frozenset(CLASSIFICATIONS),
-        _READ | {"catalogue.export", "catalogue.preview", "runs.view"},
+        _ANALYSE,
     ),
     "steward": RoleProfile(
         "steward",
@@ -86,36 +88,14 @@ PROFILES: dict[Role, RoleProfile] = {
         "Stewards and Information Asset Owners: describe and review assets, decide review pairs, "
         "open residents and unmask personal fields with a purpose.",
         frozenset(CLASSIFICATIONS),
-        _READ
-        | {
-            "catalogue.export",
-            "catalogue.preview",
-            "catalogue.edit",
-            "catalogue.review",
-            "runs.view",
-            "residents.view",
-            "personal.unmask",
-            "review.view",
-            "review.decide",
-        },
+        _GOVERN | {"review.decide"},
     ),
     "ig_officer": RoleProfile(
         "ig_officer",
         "Information governance officer",
         "IG officers and the DPO: the register, the audit trail, residents and unmasking with a purpose.",
         frozenset(CLASSIFICATIONS),
-        _READ
-        | {
-            "catalogue.export",
-            "catalogue.preview",
-            "catalogue.edit",
-            "catalogue.review",
-            "runs.view",
-            "residents.view",
-            "personal.unmask",
-            "review.view",
-            "audit.view",
-        },
+        _GOVERN | {"audit.view"},
     ),
     "admin": RoleProfile(
         "admin",
