@@ -58,7 +58,7 @@ test: lint typecheck contracts unit
 
 # Benchmarks need the `bench` dependency group (Great Expectations, compared against in bench/quality.py);
 # setup and test never install it. BENCHMARKS=quality runs one.
-BENCHMARKS ?= ingest quality linkage febrl catalogue web
+BENCHMARKS ?= ingest quality linkage febrl catalogue web metrics
 bench: setup
 	$(UV) sync --frozen --all-extras --group bench --python python3
 	for name in $(BENCHMARKS); do $(VENV)/bin/python bench/$$name.py || exit 1; done

@@ -2,8 +2,8 @@
 
 Stages: ingest of every configured dataset into ``raw``; the postcode reference table; the
 ``standard`` layer of every loaded dataset (the gazetteer first); a quality snapshot of each; the
-``linked`` layer (``observatory link``) when datasets name people; last, the catalogue (schemas, rows, refresh
-times, quality and lineage of everything the build made).
+``linked`` layer (``observatory link``) when datasets name people; every KPI of ``metrics/*.yml``; last, the
+catalogue (schemas, rows, refresh times, quality and lineage of everything the build made).
 A dataset that fails a stage does not stop the others; its previous version stays current and
 the failure is reported with the stage that failed.
 """
@@ -24,6 +24,7 @@ from observatory.errors import ObservatoryError
 from observatory.ingest.loads import LoadResult, ingest_dataset
 from observatory.linkage.records import person_sources
 from observatory.linkage.run import LinkReport, link
+from observatory.metrics.run import MetricsReport, compute_metrics
 from observatory.platform import Observatory
 from observatory.quality.run import assess
 from observatory.quality.snapshots import SnapshotSummary
@@ -42,6 +43,7 @@ class BuildReport:
     quality: list[SnapshotSummary] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     linkage: LinkReport | None = None
+    metrics: MetricsReport | None = None
     catalogue: PopulateReport | None = None
     seconds: float = 0.0
 
@@ -60,6 +62,7 @@ class BuildReport:
             ],
             "quality": [summary.to_dict() for summary in self.quality],
             "linkage": self.linkage.to_dict() if self.linkage is not None else None,
+            "metrics": self.metrics.to_dict() if self.metrics is not None else None,
             "catalogue": self.catalogue.to_dict() if self.catalogue is not None else None,
             "failures": self.failures,
         }
@@ -73,7 +76,7 @@ def build(
     report = BuildReport()
     started = time.perf_counter()
     datasets = obs.project.all_datasets()
-    steps = 2 * len(datasets) + 3
+    steps = 2 * len(datasets) + 4
     for index, dataset in enumerate(datasets):
         if progress:
             progress(f"Loading {dataset.source}.{dataset.name}", index, steps)
@@ -95,9 +98,12 @@ def build(
         except ObservatoryError as exc:
             report.failures.append(_failure(dataset, "standard", exc))
     if progress:
-        progress("Linking residents", steps - 2, steps)
+        progress("Linking residents", steps - 3, steps)
     if linkage:
         _link(obs, report)
+    if progress:
+        progress("Computing KPIs", steps - 2, steps)
+    _metrics(obs, report)
     if progress:
         progress("Cataloguing", steps - 1, steps)
     _catalogue(obs, report)
@@ -123,6 +129,19 @@ def _link(obs: Observatory, report: BuildReport) -> None:
     except Exception as exc:  # Splink or the engine: the build's other results must still be reported
         log.exception("build.link_failed")
         report.failures.append({"dataset": "linked", "stage": "link", "error": f"{type(exc).__name__}: {exc}"})
+
+
+def _metrics(obs: Observatory, report: BuildReport) -> None:
+    """Compute every KPI; a KPI that fails is reported and keeps its previous results."""
+    if not obs.project.metrics.kpis:
+        return
+    try:
+        report.metrics = compute_metrics(obs)
+    except ObservatoryError as exc:
+        report.failures.append({"dataset": "metrics", "stage": "metrics", "error": exc.message})
+        return
+    for failure in report.metrics.failures:
+        report.failures.append({"dataset": f"kpi.{failure['kpi']}", "stage": "metrics", "error": failure["error"]})
 
 
 def _catalogue(obs: Observatory, report: BuildReport) -> None:

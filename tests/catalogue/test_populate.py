@@ -60,7 +60,7 @@ def test_every_layer_is_catalogued_with_facts_from_the_build(built: Path) -> Non
         raw_dob = get_asset(obs.meta, "field.raw.asc__clients.Date of Birth")
         dob = get_asset(obs.meta, "field.asc.clients.date_of_birth")
         snapshot_score = clients.facts["quality"]["score"]
-    assert kinds == {"source", "file", "dataset", "field", "term", "report", "output"}
+    assert kinds == {"source", "file", "dataset", "field", "term", "report", "output", "kpi"}  # the demo's KPIs
     assert clients.layer == "standard" and clients.in_register
     assert clients.facts["rows"] == rows and clients.facts["table"] == "standard.asc__clients"
     assert clients.facts["refreshed_at"] is not None

@@ -29,6 +29,8 @@ PERSON_DATASETS = (
     "housing.tenancies",
     "schools.pupils",
 )
+AGGREGATE_TRUTH_DATASETS = ("ctax.payments", "schools.attendance", "population.estimates")
+"""Datasets without rows in records.csv: their truth is in kpi_monthly.csv and people.csv."""
 OWN_ADDRESS_DATASETS = ("asc.clients", "csc.children", "housing.applications", "schools.pupils")
 DOB_OPTIONAL_DATASETS = ("asc.clients", "ctax.accounts", "housing.applications", "housing.tenancies")
 
@@ -193,7 +195,32 @@ def read_sources(root: Path) -> dict[str, list[Seen]]:
         )
 
     found["llpg.properties"] = [Seen("llpg.properties", r["UPRN"], r) for r in _csv_rows(data / "llpg/properties.csv")]
+    found.update(read_event_sources(root))
     return found
+
+
+def read_event_sources(root: Path) -> dict[str, list[Seen]]:
+    """The event and denominator datasets behind the KPIs, by ``source.dataset``."""
+    data = root / "data"
+    return {
+        dataset: [Seen(dataset, "-".join(row[column] for column in keys), row) for row in rows]
+        for dataset, keys, rows in (
+            ("asc.contacts", ("Contact ID",), _csv_rows(data / "asc/contacts.csv")),
+            ("ctax.payments", ("Account Ref", "Due Date"), _csv_rows(data / "ctax/payments.csv", "windows-1252", 4)),
+            ("housing.homelessness", ("Case Ref",), _csv_rows(data / "housing/homelessness_cases.csv")),
+            (
+                "housing.temporary_accommodation",
+                ("Placement Ref",),
+                _csv_rows(data / "housing/temporary_accommodation.csv"),
+            ),
+            ("schools.attendance", ("UPN", "PeriodStart"), _csv_rows(data / "schools/attendance.csv")),
+            (
+                "population.estimates",
+                ("Year", "Ward Code", "Sex", "Age Band"),
+                _csv_rows(data / "population/mid_year_estimates.csv"),
+            ),
+        )
+    }
 
 
 def read_truth(root: Path, name: str) -> list[dict[str, str]]:

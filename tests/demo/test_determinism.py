@@ -23,7 +23,7 @@ def test_same_seed_gives_identical_files(tmp_path: Path) -> None:
     generate(tmp_path / "a", residents=2500, seed=7, config=SMALL)
     generate(tmp_path / "b", residents=2500, seed=7, config=SMALL)
     first, second = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
-    assert len(first) == 23  # with glossary.yml
+    assert len(first) == 38  # 16 data files, 7 sources, observatory.yml, glossary.yml, 6 metrics, 7 ground truth
     assert first == second
 
 
@@ -45,7 +45,7 @@ def test_another_seed_gives_other_data(tmp_path: Path) -> None:
     generate(tmp_path / "b", residents=1500, seed=8, config=SMALL)
     first, second = _hashes(tmp_path / "a"), _hashes(tmp_path / "b")
     changed = [name for name in first if name.startswith("data/") and first[name] != second[name]]
-    assert len(changed) == 10
+    assert len(changed) == 16
 
 
 def test_fault_rates_change_the_records_but_not_the_population(tmp_path: Path) -> None:

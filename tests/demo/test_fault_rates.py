@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,17 @@ def test_stale_addresses(sources: dict[str, list[Seen]], truth_records: measure.
 
 def test_duplicates(sources: dict[str, list[Seen]], truth_records: measure.TruthRecords) -> None:
     assert measure.duplicates(sources, truth_records).rate == pytest.approx(RATES.duplicate, abs=0.008)
+
+
+def test_event_rows_exported_twice(sources: dict[str, list[Seen]]) -> None:
+    rows = extra = 0
+    for dataset in ("asc.contacts", "csc.referrals", "housing.homelessness", "schools.attendance"):
+        keys = Counter(seen.key for seen in sources[dataset])
+        rows += len(keys)
+        extra += sum(count - 1 for count in keys.values())
+        assert max(keys.values()) <= 2, dataset
+    assert rows > 20_000
+    assert extra / rows == pytest.approx(RATES.duplicate_event, abs=0.0015)
 
 
 def test_address_variants(sources: dict[str, list[Seen]], truth_records: measure.TruthRecords, root: Path) -> None:

@@ -41,6 +41,8 @@ MODEL_TABLES = {
     "catalogue_assets",
     "catalogue_edges",
     "catalogue_edits",
+    "kpi_versions",
+    "kpi_results",
 }
 BIG = 5_000_000_000  # more than a 32-bit integer holds
 

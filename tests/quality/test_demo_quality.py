@@ -61,7 +61,7 @@ def test_every_dataset_has_a_snapshot_with_confidence(demo: Path) -> None:
     with Observatory.open(demo) as obs:
         report = quality_report(obs.meta, [f"{d.source}.{d.name}" for d in obs.project.all_datasets()])
     datasets = report["datasets"]
-    assert len(datasets) == 11
+    assert len(datasets) == 17
     for entry in datasets:
         assert entry["confidence"] in ("high", "medium", "low")
         assert entry["statement"]

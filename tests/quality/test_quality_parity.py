@@ -39,7 +39,7 @@ def test_demo_quality_is_the_same_on_duckdb_and_spark(spark: Any, tmp_path: Path
         results[engine] = _quality(root)
     duck, sparky = results["duckdb"], results["spark"]
     assert duck[2] == sparky[2]  # standard-layer row counts
-    assert len(duck[0]) == 11
+    assert len(duck[0]) == 17
     for dataset, measures in duck[0].items():
         assert [(m.name, m.passed, m.total) for m in measures] == [
             (m.name, m.passed, m.total) for m in sparky[0][dataset]

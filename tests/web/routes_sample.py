@@ -32,6 +32,7 @@ from observatory.linkage.model import MODEL_FILE
 from observatory.linkage.review import ReviewCandidate, refresh_queue
 from observatory.linkage.scoring import load_model
 from observatory.meta.models import AuditEntry, CatalogueAsset, LinkReviewItem, Load, Run, User
+from observatory.metrics.store import latest_results
 from observatory.web.auth import PUBLIC, SIGNED_IN, Need
 from observatory.web.render import API_PREFIX
 from observatory.web.warehouse import fetch_dicts, read_warehouse
@@ -215,6 +216,12 @@ def _resident(obs: Observatory) -> str:
     return str(rows[0]["resident_id"])
 
 
+def _kpi(obs: Observatory) -> str | None:
+    """A computed KPI with a forecast (so its chart downloads all answer), the first by id."""
+    results = latest_results(obs.meta)
+    return next((kpi for kpi in sorted(results) if results[kpi].summary.get("forecast")), None)
+
+
 def _sample_values(obs: Observatory) -> dict[str, str]:
     field_id = _first(
         obs, select(CatalogueAsset.id).where(CatalogueAsset.parent_id == PUBLIC_ASSET).order_by(CatalogueAsset.id)
@@ -237,6 +244,7 @@ def _sample_values(obs: Observatory) -> dict[str, str]:
     )
     dataset = PUBLIC_ASSET.removeprefix("dataset.")
     resident = _resident(obs)
+    kpi = _kpi(obs)
     values = {
         "personal_asset_id": personal,
         "asset_id": PUBLIC_ASSET,
@@ -260,6 +268,7 @@ def _sample_values(obs: Observatory) -> dict[str, str]:
         "username": user,
         "user": user,
         "seq": seq,
+        "kpi_id": kpi,
     }
     return {name: str(value) for name, value in values.items() if value is not None}
 

@@ -25,6 +25,11 @@ from observatory.standards.types import FieldType, field_type
 
 KNOWN_TABLES: dict[str, tuple[str, str]] = {
     **{f"linked.{name}": title for name, title in LINKED_TITLES.items()},
+    "governed.kpi_values": (
+        "KPI values",
+        "Every value of every governed KPI, per run, period and breakdown, with its SPC mean, limits and "
+        "special-cause flags. Every run is kept, so history and the effect of a changed definition stay visible.",
+    ),
     f"standard.{POSTCODES_TABLE}": (
         "Postcode reference (ONS Postcode Directory)",
         "Every postcode with its local authority, ward, LSOA and MSOA, from the ONS Postcode Directory "
@@ -283,6 +288,39 @@ def add_reports(project: Project, assets: dict[str, AssetRecord], edges: list[Ed
         for upstream in spec.depends_on:
             level = "field" if upstream.startswith("field.") else "dataset"
             edges.append(EdgeRecord(upstream, asset, level, "declared"))
+
+
+def add_kpis(project: Project, assets: dict[str, AssetRecord], edges: list[EdgeRecord]) -> None:
+    """Every KPI of ``metrics/*.yml``: its governed definition, the fields it declares it cannot do without
+    (field-level lineage) and the KPI it rolls up into. Dataset-level lineage comes from its recorded runs."""
+    priorities = project.metrics.priorities
+    for kpi in project.metrics.kpis.values():
+        spec = kpi.spec
+        parent = spec.parent
+        assets[kpi.node_id] = AssetRecord(
+            kpi.node_id,
+            "kpi",
+            kpi.id,
+            spec.title,
+            spec.definition,
+            owner=spec.owner,
+            business_area=spec.business_area,
+            facts={
+                "unit": spec.unit,
+                "polarity": spec.polarity,
+                "frequency": spec.frequency,
+                "parent": parent,
+                "priority": priorities[parent].spec.title if parent in priorities else None,
+                "depends_on": [f"dataset.{d}" for d in spec.depends_on]
+                + [field_id(f"dataset.{d}", name) for d, names in spec.depends_on.items() for name in names],
+                "file": kpi.file.name,
+            },
+        )
+        for dataset, fields in spec.depends_on.items():
+            upstream = f"dataset.{dataset}"
+            edges += [EdgeRecord(field_id(upstream, name), kpi.node_id, "field", "declared") for name in fields]
+        if parent in project.metrics.kpis:
+            edges.append(EdgeRecord(kpi.node_id, f"kpi.{parent}", "dataset", "rolls up"))
 
 
 def add_terms(project: Project, assets: dict[str, AssetRecord], edited: dict[str, dict[str, Any]]) -> None:

@@ -69,7 +69,7 @@ def kind_of(asset: str) -> str:
 def reference_asset(reference: str, contract_tables: dict[str, str]) -> str | None:
     """The dataset a run's input or output names (``raw.asc__clients``, ``standard.x``, ``dataset.asc.clients``),
     or ``None`` for anything else."""
-    if reference.startswith("dataset."):
+    if reference.startswith(("dataset.", "kpi.")):
         return reference
     layer, dot, table = reference.partition(".")
     if dot and layer in LAYERS:

@@ -18,6 +18,7 @@ from dateutil.relativedelta import relativedelta
 
 from observatory.catalogue.assemble import (
     add_contract_dataset,
+    add_kpis,
     add_quality_outputs,
     add_reports,
     add_source_assets,
@@ -117,6 +118,7 @@ def collect(obs: Observatory) -> tuple[list[AssetRecord], list[EdgeRecord], int]
         assets.setdefault(asset, AssetRecord(asset, "file", name, name, facts={"path": path}))
     add_quality_outputs(snapshots, assets)
     add_reports(project, assets, edges)
+    add_kpis(project, assets, edges)
     add_terms(project, assets, edits)
     for record in assets.values():  # what a reset returns to
         for name in ("title", "description", "owner"):

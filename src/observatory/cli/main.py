@@ -17,6 +17,7 @@ from observatory.build import build as run_build
 from observatory.cli.audit import audit_app
 from observatory.cli.catalogue import catalogue_app
 from observatory.cli.link import link_app
+from observatory.cli.metrics import metrics_app
 from observatory.cli.options import JsonOption, ProjectOption
 from observatory.cli.output import console, emit, user_errors
 from observatory.cli.quality_render import render_quality
@@ -44,6 +45,7 @@ app = typer.Typer(
 )
 app.add_typer(link_app, name="link")
 app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(metrics_app, name="metrics")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 
@@ -220,6 +222,10 @@ def _render_build(report: object) -> None:
             f"  linked: {linked.residents:,} residents and {linked.households:,} households "
             f"from {sum(linked.records.values()):,} records; {linked.review.get('queued', 0):,} pairs to review"
         )
+    if report.metrics is not None:
+        computed = report.metrics
+        attention = len(computed.needing_attention)
+        console.print(f"  KPIs: {len(computed.computed):,} computed, {attention:,} needing attention")
     if report.catalogue is not None:
         catalogued = report.catalogue
         console.print(

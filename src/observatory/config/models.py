@@ -287,6 +287,21 @@ class AccessSpec(Spec):
     lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
 
+class MetricsSettingsSpec(Spec):
+    """``metrics:`` in observatory.yml: the reporting window and the defaults of every KPI."""
+
+    as_of: date | None = None
+    """Periods end on or before this date (default: today); the demo sets its extract date."""
+    start: date | None = None
+    """The first period computed (default: five years before ``as_of``)."""
+    run_length: Literal[6, 7] = 7
+    """Points in a row on one side of the mean that make a shift (see docs/metrics.md for why 7)."""
+    trend_length: Literal[6, 7] = 7
+    screen: bool = True
+    horizon: int = Field(default=12, ge=1, le=60)
+    backtest_origins: int = Field(default=6, ge=1, le=24)
+
+
 class ProjectSpec(Spec):
     """``observatory.yml``: one per project."""
 
@@ -301,6 +316,7 @@ class ProjectSpec(Spec):
     linkage: LinkageSpec = Field(default_factory=LinkageSpec)
     catalogue: CatalogueSettingsSpec = Field(default_factory=CatalogueSettingsSpec)
     access: AccessSpec = Field(default_factory=AccessSpec)
+    metrics: MetricsSettingsSpec = Field(default_factory=MetricsSettingsSpec)
     settings: dict[str, str | int | float | bool] = Field(default_factory=dict)
 
 

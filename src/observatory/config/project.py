@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from observatory.config.catalogue_checks import check_glossary
 from observatory.config.contracts import contract_issues
+from observatory.config.kpis import Metrics, load_metrics
 from observatory.config.models import DatasetSpec, FieldSpec, GlossarySpec, ProjectSpec, SourceSpec
 from observatory.config.yaml_lines import Location, line_for, read_yaml, yaml_syntax_issue
 from observatory.errors import ConfigError, ConfigIssue, NotFoundError
@@ -91,6 +92,8 @@ class Project:
     sources: dict[str, Source]
     glossary: GlossarySpec = field(default_factory=GlossarySpec)
     """The business terms of ``glossary.yml`` (none when the file is absent)."""
+    metrics: Metrics = field(default_factory=Metrics)
+    """The KPIs and corporate priorities of ``metrics/*.yml``."""
 
     @property
     def state_dir(self) -> Path:
@@ -203,10 +206,11 @@ def load_project(root: Path) -> Project:
         unread.discard(file.stem)
     issues += contract_issues(root, spec, project_file, project_lines, sources, unread)
     glossary = _glossary(root / GLOSSARY_FILE, spec, sources, unread, issues)
+    metrics = load_metrics(root, sources, unread, _read, _validate, issues)
     if issues:
         raise ConfigError(issues)
     assert spec is not None
-    return Project(root, spec, sources, glossary)
+    return Project(root, spec, sources, glossary, metrics)
 
 
 def _glossary(

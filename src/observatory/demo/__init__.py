@@ -15,19 +15,27 @@ the old address.
 
 Source systems and their formats:
 
-=========  =====================================  ===============================================
-source     files                                  formats
-=========  =====================================  ===============================================
-asc        data/asc/{clients,services,reviews}    UTF-8 CSV; "SURNAME, Forename"; dd/mm/yyyy;
-                                                  Male/Female; NHS 943 476 5919
-csc        data/csc/{children,referrals,plans}    UTF-8 CSV; separate names; ISO dates; 1/2
-ctax       data/ctax/accounts.csv                 Windows-1252 CSV, CRLF, 4-line title block;
-                                                  "Mr John O’Brien"; 12-Mar-1984; £ charges
-housing    data/housing/housing_register.xlsx     XLSX (sheets Applications, Tenancies); date
-                                                  cells; M/F; NI AB 12 34 56 C
-schools    data/schools/pupils.csv                UTF-8 CSV; DfE census layout; UPN; M/F
-llpg       data/llpg/properties.csv               UTF-8 CSV; UPRN, USRN, BS7666 address, x/y
-=========  =====================================  ===============================================
+==========  ===========================================  ==========================================
+source      files                                        formats
+==========  ===========================================  ==========================================
+asc         data/asc/{clients,services,reviews,          UTF-8 CSV; "SURNAME, Forename"; dd/mm/yyyy;
+            contacts}                                    Male/Female; NHS 943 476 5919
+csc         data/csc/{children,referrals,plans}          UTF-8 CSV; separate names; ISO dates; 1/2
+ctax        data/ctax/{accounts,payments}.csv            Windows-1252 CSV, CRLF, 4-line title block;
+                                                         "Mr John O’Brien"; 12-Mar-1984; £ amounts
+housing     data/housing/housing_register.xlsx;          XLSX (sheets Applications, Tenancies); date
+            homelessness_cases.csv,                      cells; M/F; NI AB 12 34 56 C; the CSV files
+            temporary_accommodation.csv                  of homelessness casework use dd/mm/yyyy
+schools     data/schools/{pupils,attendance}.csv         UTF-8 CSV; DfE census layout; UPN; M/F
+llpg        data/llpg/properties.csv                     UTF-8 CSV; UPRN, USRN, BS7666 address, x/y
+population  data/population/mid_year_estimates.csv       UTF-8 CSV; ONS ward codes; unrounded counts
+==========  ===========================================  ==========================================
+
+Events (requests for support, referrals and plans, council tax instalments, homelessness and temporary
+accommodation, school attendance) run over at least 48 months to the extract date, with a designed
+trend, shifts and seasons and one documented intensity factor (``observatory.demo.events``), so the 13
+governed KPIs written to ``metrics/*.yml`` (``observatory.demo.metrics_files``) have history enough for
+statistical process control and forecasts; ``observatory.demo.kpi_truth`` gives their true values.
 
 Default fault rates (``FaultRates``; details and denominators in ``observatory.demo.faults``): name
 typos 5% of name fields, nicknames or other forenames 5%, former surnames 3%, wrong dates of birth

@@ -86,6 +86,21 @@ def source_registers(reference_date: date) -> dict[str, dict[str, Any]]:
             "last_reviewed": recent,
             "keywords": ["gazetteer", "UPRN", "addresses"],
         },
+        "population": {
+            "business_area": "Performance and intelligence",
+            "steward": "Performance and Intelligence Team",
+            "purpose": "Governed denominators of the council's KPIs: residents by ward, sex and age band.",
+            "classification": "OFFICIAL",
+            "access_rights": "open",
+            "personal_data": False,
+            "retention_period": "permanent (each year's estimates kept as published)",
+            "disposal": "archive",
+            "criticality": "medium",
+            "risk_rating": "low",
+            "refresh_frequency": "annually",
+            "last_reviewed": recent,
+            "keywords": ["population", "mid-year estimates", "ONS", "denominator"],
+        },
         "schools": {
             "business_area": "Education",
             "steward": "Education Data Team",
@@ -102,6 +117,47 @@ def source_registers(reference_date: date) -> dict[str, dict[str, Any]]:
         },
     }
 
+
+DATASET_REGISTERS: dict[str, dict[str, Any]] = {
+    "asc.contacts": {
+        "purpose": "Record and respond to requests for care and support (Care Act 2014, s.9); SALT returns; "
+        "demand monitoring and forecasting.",
+        "data_subjects": ["adults asking for care and support", "people contacting on their behalf"],
+        "keywords": ["front door", "requests for support", "SALT STS001", "demand"],
+    },
+    "ctax.payments": {
+        "purpose": "Collect council tax by instalments and recover arrears (Council Tax (Administration and "
+        "Enforcement) Regulations 1992); in-year collection monitoring.",
+        "retention_period": "6 years after the end of the financial year",
+        "keywords": ["council tax", "instalments", "collection rate", "arrears"],
+    },
+    "housing.homelessness": {
+        "business_area": "Housing options and homelessness",
+        "steward": "Homelessness Systems Officer",
+        "purpose": "Assess and meet homelessness duties (Part 7 of the Housing Act 1996, as amended by the "
+        "Homelessness Reduction Act 2017); H-CLIC returns to MHCLG.",
+        "data_subjects": ["homeless households", "households threatened with homelessness"],
+        "criticality": "high",
+        "risk_rating": "high",
+        "keywords": ["homelessness", "H-CLIC", "prevention duty", "relief duty"],
+    },
+    "housing.temporary_accommodation": {
+        "business_area": "Housing options and homelessness",
+        "steward": "Homelessness Systems Officer",
+        "purpose": "Place homeless households in temporary accommodation and move them on; H-CLIC returns.",
+        "data_subjects": ["homeless households"],
+        "criticality": "high",
+        "risk_rating": "high",
+        "keywords": ["temporary accommodation", "TA", "H-CLIC", "bed and breakfast"],
+    },
+    "schools.attendance": {
+        "purpose": "Monitor pupils' attendance and act on absence (Working together to improve school "
+        "attendance, DfE 2024); termly attendance returns.",
+        "refresh_frequency": "monthly",
+        "keywords": ["attendance", "absence", "persistent absence", "UPN"],
+    },
+}
+"""``register:`` entries of the demo's event datasets where they differ from their source's."""
 
 CATALOGUE: dict[str, Any] = {
     "review_months": 12,
@@ -262,6 +318,68 @@ GLOSSARY: dict[str, Any] = {
             "owner": "Housing Options Systems Officer",
             "synonyms": ["lease", "letting"],
             "links": ["dataset.housing.tenancies"],
+        },
+        "request_for_support": {
+            "name": "Request for adult social care support",
+            "definition": "A request for care and support received by the adult social care front door, from or "
+            "about an adult; SALT counts requests from new clients.",
+            "owner": "ASC Performance and Data Team",
+            "synonyms": ["contact", "new request", "front door contact"],
+            "links": ["dataset.asc.contacts", "kpi.asc_new_requests", "kpi.asc_requests_65_per_100k"],
+        },
+        "repeat_referral": {
+            "name": "Repeat referral",
+            "definition": "A referral of a child to children's social care within 12 months of a previous referral "
+            "of the same child (the DfE's re-referral measure).",
+            "owner": "Children's Services Performance Team",
+            "synonyms": ["re-referral"],
+            "links": ["field.csc.referrals.referral_date", "kpi.csc_repeat_referrals"],
+        },
+        "looked_after_child": {
+            "name": "Looked-after child",
+            "definition": "A child in the care of the council, or provided with accommodation by it for more than "
+            "24 hours (Children Act 1989).",
+            "owner": "Children's Services Performance Team",
+            "synonyms": ["child in care", "CLA", "LAC"],
+            "links": ["dataset.csc.plans", "kpi.csc_cla_per_10k"],
+        },
+        "temporary_accommodation": {
+            "name": "Temporary accommodation",
+            "definition": "Accommodation the council arranges for a homeless household while it is owed the main "
+            "housing duty or relief duty, until a settled home is found.",
+            "owner": "Housing Options Systems Officer",
+            "synonyms": ["TA", "emergency accommodation"],
+            "links": ["dataset.housing.temporary_accommodation", "kpi.housing_ta_households"],
+        },
+        "persistent_absence": {
+            "name": "Persistent absence",
+            "definition": "A pupil missing 10% or more of their possible sessions, authorised or not (DfE).",
+            "owner": "Education Data Team",
+            "synonyms": ["persistently absent", "PA"],
+            "links": ["dataset.schools.attendance", "kpi.schools_persistent_absence"],
+        },
+        "in_month_collection_rate": {
+            "name": "In-month council tax collection rate",
+            "definition": "Council tax received in a month against the year's charge, as a percentage of the "
+            "instalments falling due in that month.",
+            "owner": "Revenues Systems Team",
+            "synonyms": ["collection rate", "in-month collection"],
+            "links": ["dataset.ctax.payments", "kpi.ctax_in_month_collection"],
+        },
+        "mid_year_estimate": {
+            "name": "Mid-year population estimate",
+            "definition": "The ONS estimate of the usually resident population on 30 June of a year; the "
+            "denominator of rates per 10,000 children or per 100,000 older people.",
+            "owner": "Performance and Intelligence Team",
+            "synonyms": ["MYE", "population estimate", "denominator"],
+            "links": ["dataset.population.estimates"],
+        },
+        "statistical_process_control": {
+            "name": "Statistical process control (SPC)",
+            "definition": "Telling real change from noise in a KPI over time with a control chart: points beyond "
+            "the limits, runs and trends are special-cause variation (NHS England's Making Data Count).",
+            "owner": "Performance and Intelligence Team",
+            "synonyms": ["SPC", "XmR chart", "control chart", "common cause", "special cause"],
         },
     }
 }

@@ -18,7 +18,7 @@ from observatory.demo import ground_truth
 from observatory.demo.config import GeneratorConfig
 from observatory.demo.faults import FaultInjector
 from observatory.demo.geography import Gazetteer
-from observatory.demo.ground_truth import QualityFault
+from observatory.demo.ground_truth import KpiTotal, QualityFault
 from observatory.demo.names import NamePools
 from observatory.demo.population import ChunkPlan, PopulationBuilder
 from observatory.demo.randomness import stream
@@ -26,6 +26,7 @@ from observatory.demo.records import Draft
 from observatory.demo.systems import people_systems
 from observatory.demo.systems.base import TRUTH_KEY, ChunkContext
 from observatory.demo.systems.llpg import Gazetteer as GazetteerExtract
+from observatory.demo.systems.population_estimates import PopulationCount, PopulationEstimates
 from observatory.demo.tables import Cell, Table
 
 
@@ -43,7 +44,8 @@ class GeneratorSetup:
 class ChunkOutput:
     """A built chunk: CSV rows already encoded to bytes, XLSX rows as cells, and counts.
 
-    ``quality_faults`` counts the chunk's quality faults by (source, dataset, field or rule, fault).
+    ``quality_faults`` counts the chunk's quality faults by (source, dataset, field or rule, fault);
+    ``totals`` and ``population`` are the chunk's true KPI totals and resident counts, added up at the end.
     """
 
     index: int
@@ -53,6 +55,8 @@ class ChunkOutput:
     xlsx: dict[str, list[list[Cell]]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     quality_faults: Counter[QualityFault] = field(default_factory=Counter)
+    totals: Counter[KpiTotal] = field(default_factory=Counter)
+    population: Counter[PopulationCount] = field(default_factory=Counter)
 
 
 def encode_rows(table: Table, rows: Sequence[Sequence[Cell]]) -> bytes:
@@ -72,6 +76,7 @@ class ChunkBuilder:
         self.population = PopulationBuilder(setup.pools, self.gazetteer, on)
         self.systems = people_systems(on)
         self.llpg = GazetteerExtract(on)
+        self.estimates = PopulationEstimates(on)
         tables = [t for s in self.systems for t in s.tables] + list(self.llpg.tables) + list(ground_truth.TABLES)
         self.tables = {table.key: table for table in tables}
 
@@ -83,6 +88,7 @@ class ChunkBuilder:
         )
         ctx = ChunkContext(plan, seed, on, self.gazetteer, faults)
         households = self.population.chunk(stream(seed, "chunk", plan.index, "population"), plan)
+        ctx.households = households
         drafts = {system.info.name: system.drafts(households, ctx) for system in self.systems}
         everything: list[Draft[Any]] = [draft for found in drafts.values() for draft in found]
         for duplicate in faults.apply(everything):
@@ -90,10 +96,13 @@ class ChunkBuilder:
         for system in self.systems:
             system.render(drafts[system.info.name], ctx)
         self.llpg.render(households, ctx)
+        self.estimates.count(households, ctx)
         ctx.rows[ground_truth.PEOPLE.key] = ground_truth.people_rows(households)
         ctx.rows[ground_truth.HOUSEHOLDS.key] = ground_truth.household_rows(households)
         output = ChunkOutput(plan.index, sum(len(h.members) for h in households), len(households))
         output.quality_faults = ground_truth.quality_faults(ctx.rows[TRUTH_KEY]) + ctx.quality
+        output.totals = ctx.totals
+        output.population = ctx.population
         for key, rows in ctx.rows.items():
             table = self.tables[key]
             output.rows[key] = len(rows)

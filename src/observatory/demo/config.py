@@ -40,6 +40,8 @@ class FaultRates:
                               ID that is not in the clients or children file (a deleted record)
     ``end_before_start``      services and plans with an end date: share ending before they start
     ``duplicate_row``         adult social care client rows: share exported twice (the identical row)
+    ``duplicate_event``       event rows (adult social care requests, referrals, homelessness cases, school
+                              attendance): share exported twice (the identical row)
     """
 
     name_typo: float = 0.05
@@ -56,6 +58,7 @@ class FaultRates:
     orphan_reference: float = 0.003
     end_before_start: float = 0.005
     duplicate_row: float = 0.002
+    duplicate_event: float = 0.005
 
     def __post_init__(self) -> None:
         for item in fields(self):

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from observatory.config.models import FieldSpec, ReferenceSpec, RuleSpec
-from observatory.demo import codes
+from observatory.demo import codes, event_contracts
 from observatory.demo.systems.schools import MAX_AGE, MIN_AGE, age_cutoff
 
 ASC_DATES = ["%d/%m/%Y"]
@@ -311,14 +311,20 @@ CONTRACTS: dict[str, Contract] = {
     "asc.clients": _ASC_CLIENTS,
     "asc.services": _ASC_SERVICES,
     "asc.reviews": _ASC_REVIEWS,
+    "asc.contacts": Contract(**event_contracts.ASC_CONTACTS),
     "csc.children": _CSC_CHILDREN,
     "csc.referrals": _CSC_REFERRALS,
     "csc.plans": _CSC_PLANS,
     "ctax.accounts": _CTAX_ACCOUNTS,
+    "ctax.payments": Contract(**event_contracts.CTAX_PAYMENTS),
     "housing.applications": _HOUSING_APPLICATIONS,
     "housing.tenancies": _HOUSING_TENANCIES,
+    "housing.homelessness": Contract(**event_contracts.HOMELESSNESS),
+    "housing.temporary_accommodation": Contract(**event_contracts.TEMPORARY_ACCOMMODATION),
     "schools.pupils": _SCHOOLS_PUPILS,
+    "schools.attendance": Contract(**event_contracts.SCHOOL_ATTENDANCE),
     "llpg.properties": _LLPG_PROPERTIES,
+    "population.estimates": Contract(**event_contracts.POPULATION_ESTIMATES),
 }
 """Contract of every demo dataset, by ``source.dataset`` (of a table's first part)."""
 

@@ -29,6 +29,8 @@ orphan reference      0.3%   of services, reviews, referrals and plans: the clie
 end before start      0.5%   of services and plans with an end date: an end date 1 to 365 days before the
                              start date
 duplicate row         0.2%   of adult social care client rows: the identical row exported twice
+duplicate event       0.5%   of event rows (adult social care requests, referrals, homelessness cases,
+                             school attendance months): the identical row exported twice
 ====================  =====  ===========================================================================
 
 Forename faults are exclusive (a forename has a typo, or is an alternative, or is right), and so are
@@ -38,7 +40,7 @@ forename, only people who lived at the previous address can be seen there), the 
 records is raised so the rate over the whole denominator is the configured one. Every faulted record
 still names its true person in the ground truth, with the faults it got in its ``faults`` column.
 
-The last five are quality faults: the data standards and contracts catch them, and the ground truth
+The last six are quality faults: the data standards and contracts catch them, and the ground truth
 counts them exactly (``ground_truth/quality_faults.csv``). Faults of services, reviews, referrals,
 plans and client rows are decided while those rows are written, from the same random stream.
 """
@@ -239,6 +241,10 @@ class FaultInjector:
     def duplicate_row(self) -> bool:
         """Whether an adult social care client row is exported twice."""
         return self.rng.random() < self.rates.duplicate_row
+
+    def duplicate_event(self) -> bool:
+        """Whether an event row (a request, referral, homelessness case or month of attendance) is exported twice."""
+        return self.rng.random() < self.rates.duplicate_event
 
     def _duplicates(self, drafts: list[Draft[Any]]) -> list[Draft[Any]]:
         rate = self.rates.duplicate

@@ -24,7 +24,8 @@ from observatory.demo.identifiers import NHS_CAPACITY
 from observatory.demo.names import draw_name_pools
 from observatory.demo.population import ChunkPlan
 from observatory.demo.project_files import write_project_files
-from observatory.demo.systems import all_sources
+from observatory.demo.systems import PopulationEstimates, all_sources
+from observatory.demo.systems.population_estimates import PopulationCount
 from observatory.demo.writers import ProjectWriter
 
 logger = logging.getLogger(__name__)
@@ -179,6 +180,8 @@ def _generate(
     )
     placed = households = 0
     quality: Counter[ground_truth.QualityFault] = Counter()
+    totals: Counter[ground_truth.KpiTotal] = Counter()
+    population: Counter[PopulationCount] = Counter()
     writer = ProjectWriter(root, tables, config.xlsx_max_rows, config.reference_date)
     with writer:
         for output in _outputs(setup, plans, workers):
@@ -186,13 +189,18 @@ def _generate(
             placed += output.residents
             households += output.households
             quality.update(output.quality_faults)
+            totals.update(output.totals)
+            population.update(output.population)
             if progress is not None:
                 progress(min(residents, (output.index + 1) * config.chunk_residents), residents)
+        estimates = PopulationEstimates(config.reference_date)
+        writer.write_rows(estimates.tables[0], estimates.rows(population))
     datasets = writer.datasets()
     declared = [(source.info, [t for t in datasets if t.source == source.info.name]) for source in sources]
     write_project_files(root, declared, seed=seed, residents=placed, reference_date=config.reference_date)
     files = dict(writer.rows)
     files[ground_truth.QUALITY_FAULTS_PATH] = ground_truth.write_quality_faults(root, quality)
+    files[ground_truth.KPI_MONTHLY_PATH] = ground_truth.write_kpi_totals(root, totals)
     return GenerateSummary(
         residents=placed,
         households=households,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from bisect import bisect
 from collections.abc import Iterable, Sequence
@@ -37,3 +38,35 @@ def weighted(rng: random.Random, items: Sequence[T], cum_weights: Sequence[float
 def cumulative(weights: Iterable[float]) -> tuple[float, ...]:
     """Running totals of ``weights``, as ``weighted`` takes them."""
     return tuple(accumulate(weights))
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson count with ``mean``: Knuth's product of uniforms, in steps of at most 30 so it never underflows."""
+    count = 0
+    while mean > 0:
+        step = min(mean, 30.0)
+        mean -= step
+        limit = math.exp(-step)
+        product = rng.random()
+        while product > limit:
+            count += 1
+            product *= rng.random()
+    return count
+
+
+def binomial(rng: random.Random, trials: int, chance: float) -> int:
+    """Successes in ``trials`` independent tries of ``chance`` each, by inversion (one uniform, about n·p steps)."""
+    if trials <= 0 or chance <= 0.0:
+        return 0
+    if chance >= 1.0:
+        return trials
+    odds = chance / (1.0 - chance)
+    term = (1.0 - chance) ** trials
+    total = term
+    roll = rng.random()
+    count = 0
+    while roll > total and count < trials:
+        term *= odds * (trials - count) / (count + 1)
+        count += 1
+        total += term
+    return count

@@ -115,6 +115,11 @@ class ProjectWriter:
         for key, rows in output.xlsx.items():
             self._append_xlsx(key, rows)
 
+    def write_rows(self, table: Table, rows: list[list[Cell]]) -> None:
+        """Append rows made in this process (not by a chunk) to CSV table ``table``."""
+        self._csv[table.key].write(encode_rows(table, rows))
+        self.rows[table.path] += len(rows)
+
     def _append_xlsx(self, key: str, rows: list[list[Cell]]) -> None:
         table = self.tables[key]
         workbook = self._workbooks[table.path]

@@ -116,6 +116,19 @@ class Engine(ABC):
     def to_arrow(self, expr: Table) -> pa.Table:
         """Execute ``expr`` and return the result as Arrow (for small results only)."""
 
+    def append_arrow(self, layer: str, name: str, data: pa.Table) -> int:
+        """Add rows to table ``layer.name`` (made from ``data`` when missing); return its rows. Engines with a
+        cheaper append override this (the default reads the table back and writes it again)."""
+        import pyarrow as pa
+
+        if self.exists(layer, name):
+            data = pa.concat_tables([self.to_arrow(self.table(layer, name)).cast(data.schema), data])
+        return self.write_arrow(layer, name, data)
+
+    @abstractmethod
+    def query(self, sql: str) -> pa.Table:
+        """Run one query written in DuckDB's dialect (translated for other engines) and return its small result."""
+
     @abstractmethod
     def rejects(self, layer: str, load_id: int) -> list[dict[str, Any]]:
         """Rejected rows of a load: file line, reason and raw text."""

@@ -137,6 +137,20 @@ class DuckDBEngine(Engine):
     def to_arrow(self, expr: Table) -> pa.Table:
         return expr.to_pyarrow()
 
+    def append_arrow(self, layer: str, name: str, data: pa.Table) -> int:
+        if not self.exists(layer, name):
+            return self.write_arrow(layer, name, data)
+        view = f"_arrow_{time.time_ns()}"
+        self.connection.register(view, data)
+        try:
+            self.connection.execute(f"INSERT INTO {qualified(layer, name)} BY NAME SELECT * FROM {view}")
+        finally:
+            self.connection.unregister(view)
+        return self.count_rows(layer, name)
+
+    def query(self, sql: str) -> pa.Table:
+        return self.connection.sql(sql).to_arrow_table()
+
     def _side_table(self, layer: str, table: str, load_id: int) -> list[dict[str, Any]]:
         cursor = self.connection.execute(
             f"SELECT * EXCLUDE (load_id, file) FROM {qualified(layer, table)} WHERE load_id = ? ORDER BY line",

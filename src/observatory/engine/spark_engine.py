@@ -43,6 +43,7 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import sqlglot
 import structlog
 from pyspark import SparkContext
 from pyspark.sql import SparkSession
@@ -332,6 +333,11 @@ class SparkEngine(Engine):
 
     def to_arrow(self, expr: ir.Table) -> pa.Table:
         return self._frame(expr).toArrow().cast(expr.schema().to_pyarrow())
+
+    def query(self, sql: str) -> pa.Table:
+        translated = sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+        table: pa.Table = self._sql(translated).toArrow()
+        return table
 
     def _side_table(self, layer: str, table: str, load_id: int) -> list[dict[str, Any]]:
         rows = (

@@ -391,3 +391,34 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class KpiVersion(Base):
+    """A version of a KPI definition: a new one whenever the definition's fingerprint changes."""
+
+    __tablename__ = "kpi_versions"
+    __table_args__ = (UniqueConstraint("kpi_id", "version"), Index("ix_kpi_versions_digest", "kpi_id", "digest"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kpi_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    file: Mapped[str] = mapped_column(Text)
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KpiResult(Base):
+    """What one run found for one KPI: latest value, SPC, status, confidence, caveats and forecast (``summary``)."""
+
+    __tablename__ = "kpi_results"
+    __table_args__ = (Index("ix_kpi_results_kpi_run", "kpi_id", "run_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    kpi_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -2,10 +2,10 @@
 
 Entries are keyed by (name, role, data version). The data version is read from the metadata store with one
 cheap query (``data_version``): the newest run, how many runs are still running and when one last finished,
-the newest catalogue edit or review, and the newest quality snapshot. A load, a build step, a catalogue
-edit or review, or a new quality snapshot therefore changes the version, and a payload built for an older
-version is never served. The version is re-read at most every ``check_every`` seconds (2 by default): that
-bounds how often the store is asked and how long a change can take to show (2 seconds).
+the newest catalogue edit or review, the newest quality snapshot and the newest KPI result. A load, a build
+step, a catalogue edit or review, a new quality snapshot or new KPI results therefore change the version, and a
+payload built for an older version is never served. The version is re-read at most every ``check_every`` seconds
+(2 by default): that bounds how often the store is asked and how long a change can take to show (2 seconds).
 
 Each server worker keeps its own cache; the version, read from the shared store, keeps them consistent.
 Cached payloads are shared between requests: treat them as read-only.
@@ -23,7 +23,7 @@ from fastapi import Request
 from sqlalchemy import func, select
 
 from observatory.meta import MetaStore
-from observatory.meta.models import CatalogueEdit, QualitySnapshot, Run
+from observatory.meta.models import CatalogueEdit, KpiResult, QualitySnapshot, Run
 from observatory.web.auth import Principal
 
 CHECK_EVERY = 2.0
@@ -43,6 +43,7 @@ def data_version(meta: MetaStore) -> tuple[Any, ...]:
         select(func.max(Run.finished_at)).scalar_subquery(),
         select(func.max(CatalogueEdit.id)).scalar_subquery(),
         select(func.max(QualitySnapshot.id)).scalar_subquery(),
+        select(func.max(KpiResult.id)).scalar_subquery(),
     )
     with meta.session() as session:
         row = session.execute(query).one()

@@ -111,6 +111,10 @@ def failing_rows_page(page: Page, live: Live) -> None:
     goto(page, first_href(live, "steward", "/quality", "datasets") + "/failing-rows")
 
 
+def kpi_page(page: Page, live: Live) -> None:
+    goto(page, first_href(live, "viewer", "/kpis", "kpis"))
+
+
 def run_page(page: Page, live: Live) -> None:
     goto(page, first_href(live, "analyst", "/runs", "runs"))
 
@@ -155,6 +159,7 @@ PAGES = [
     PageCase("home", "viewer", "/"),
     PageCase("account", "analyst", "/account"),
     PageCase("kpis", "viewer", "/kpis", publish="kpis"),
+    PageCase("kpi", "viewer", kpi_page, publish="kpi"),
     PageCase("catalogue-search", "analyst", "/catalogue?q=council+tax"),
     PageCase("catalogue-nothing-found", "viewer", "/catalogue?q=zzzzqqq"),
     PageCase("asset-dataset", "analyst", dataset_page),

@@ -10,9 +10,10 @@ from observatory.demo.systems.csc import ChildrensSocialCare
 from observatory.demo.systems.ctax import CouncilTax
 from observatory.demo.systems.housing import Housing
 from observatory.demo.systems.llpg import Gazetteer
+from observatory.demo.systems.population_estimates import PopulationEstimates
 from observatory.demo.systems.schools import SchoolCensus
 
-__all__ = ["SourceSystem", "System", "all_sources", "people_systems"]
+__all__ = ["PopulationEstimates", "SourceSystem", "System", "all_sources", "people_systems"]
 
 
 def people_systems(reference_date: date) -> list[System]:
@@ -27,5 +28,5 @@ def people_systems(reference_date: date) -> list[System]:
 
 
 def all_sources(reference_date: date) -> list[SourceSystem]:
-    """Every source system, the gazetteer included."""
-    return [*people_systems(reference_date), Gazetteer(reference_date)]
+    """Every source system, the gazetteer and the population estimates included."""
+    return [*people_systems(reference_date), Gazetteer(reference_date), PopulationEstimates(reference_date)]

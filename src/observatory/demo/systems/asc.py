@@ -1,4 +1,4 @@
-"""Adult social care: clients, the services they receive and their reviews (UTF-8 CSV).
+"""Adult social care: clients, the services they receive, their reviews and requests for support (UTF-8 CSV).
 
 Formats: one name field "SURNAME, Forename Middle", dates dd/mm/yyyy, gender Male/Female, ONS
 ethnicity labels, spaced NHS numbers (943 476 5919), a one-line address with a separate postcode.
@@ -11,11 +11,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from observatory.demo import codes, identifiers
-from observatory.demo.faults import DUPLICATE_ROW, ORPHAN_REFERENCE
+from observatory.demo.faults import DUPLICATE_ROW
 from observatory.demo.formats import nhs_spaced, slash_date
 from observatory.demo.population import Household, Person
-from observatory.demo.randomness import cumulative, weighted
 from observatory.demo.records import DatasetRules, Draft
+from observatory.demo.systems.asc_care import CareHistory, ClientKeys, client_key
+from observatory.demo.systems.asc_contacts import write_contacts
 from observatory.demo.systems.base import ChunkContext, System
 from observatory.demo.tables import SourceInfo, Table
 
@@ -27,9 +28,6 @@ CLIENTS = DatasetRules(
     optional_fields=("phone", "postcode", "ethnicity", "nhs_number"),
     holds_nhs_number=True,
 )
-_SERVICE_NAMES = tuple(name for name, _, _ in codes.SERVICE_TYPES)
-_SERVICE_CUM = cumulative(s[1] for s in codes.SERVICE_TYPES)
-_SERVICE_COST = {name: cost for name, _, cost in codes.SERVICE_TYPES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +36,6 @@ class Client:
 
     support_reason: str
     first_contact: date
-
-
-def _client_key(ctx: ChunkContext) -> str:
-    return str(1_000_000 + ctx.serial("asc.clients"))
-
-
-def _client_of(ctx: ChunkContext, key: str) -> tuple[str, list[str]]:
-    """The client ID a service or review shows: ``key``, or for an orphan one no client row has."""
-    if ctx.faults.orphan():
-        return _client_key(ctx), [ORPHAN_REFERENCE]
-    return key, []
 
 
 def _chance_of_care(age: int) -> float:
@@ -112,6 +99,24 @@ class AdultSocialCare(System):
                 "data/asc/reviews.csv",
                 ("Review ID", "Person ID", "Review Date", "Review Type", "Outcome", "Team"),
             ),
+            Table(
+                "asc",
+                "contacts",
+                "Requests for adult social care support",
+                "Every request for support received by the front door: date, route of access, age band, postcode, "
+                "locality and what happened next; the Person ID when the person is already a client.",
+                "data/asc/contacts.csv",
+                (
+                    "Contact ID",
+                    "Person ID",
+                    "Contact Date",
+                    "Contact Source",
+                    "Age Band",
+                    "Postcode",
+                    "Locality",
+                    "Outcome",
+                ),
+            ),
         )
 
     def drafts(self, households: list[Household], ctx: ChunkContext) -> list[Draft[Any]]:
@@ -131,13 +136,13 @@ class AdultSocialCare(System):
         return found
 
     def render(self, drafts: list[Draft[Any]], ctx: ChunkContext) -> None:
-        clients, services, reviews = self.tables
-        by_person: dict[str, list[str]] = {}
+        clients, services, reviews, contacts = self.tables
+        found: dict[str, ClientKeys] = {}
         people: dict[str, Person] = {}
         for draft in drafts:
             person = draft.person
             client: Client = draft.payload
-            key = _client_key(ctx)
+            key = client_key(ctx)
             twice = ctx.faults.duplicate_row()
             if twice:
                 draft.faults.append(DUPLICATE_ROW)
@@ -160,31 +165,12 @@ class AdultSocialCare(System):
             ctx.add_record(clients, row, key, draft)
             if twice:
                 ctx.add(clients, row)
-            by_person.setdefault(person.person_id, []).append(key)
+            if person.person_id in found:
+                found[person.person_id].keys.append(key)
+            else:
+                found[person.person_id] = ClientKeys([key], client.first_contact, client.support_reason)
             people.setdefault(person.person_id, person)
-        for person_id, keys in by_person.items():
-            self._services_and_reviews(ctx, people[person_id], keys, services, reviews)
-
-    def _services_and_reviews(
-        self, ctx: ChunkContext, person: Person, keys: list[str], services: Table, reviews: Table
-    ) -> None:
-        rng = ctx.render_rng
-        for _ in range(1 + (rng.random() < 0.5) + (rng.random() < 0.2)):
-            kind = weighted(rng, _SERVICE_NAMES, _SERVICE_CUM)
-            start = self.on - timedelta(days=rng.randrange(7, 3 * 365))
-            ended = start + timedelta(days=rng.randrange(14, 400)) if rng.random() < 0.3 else None
-            cost = _SERVICE_COST[kind] * rng.uniform(0.8, 1.3)
-            key = f"S{10_000_000 + ctx.serial('asc.services')}"
-            client, faults = _client_of(ctx, rng.choice(keys))
-            provider = rng.choice(codes.CARE_PROVIDERS)
-            ended = ctx.faults.end_date(start, ended if ended and ended < self.on else None, faults)
-            row = [key, client, kind, provider, slash_date(start), slash_date(ended), f"{cost:.2f}" if cost else ""]
-            ctx.add_linked(services, row, key, person, faults)
-        for _ in range(rng.randrange(4)):
-            key = f"R{10_000_000 + ctx.serial('asc.reviews')}"
-            when = self.on - timedelta(days=rng.randrange(1, 3 * 365))
-            kind = "Annual Review" if rng.random() < 0.75 else "Unplanned Review"
-            client, faults = _client_of(ctx, rng.choice(keys))
-            outcome = rng.choice(codes.REVIEW_OUTCOMES)
-            row = [key, client, slash_date(when), kind, outcome, rng.choice(codes.CARE_TEAMS)]
-            ctx.add_linked(reviews, row, key, person, faults)
+        history = CareHistory(ctx, services, reviews)
+        for person_id, keys in found.items():
+            history.client(people[person_id], keys)
+        write_contacts(ctx, ctx.households, found, contacts)

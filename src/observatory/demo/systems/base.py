@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from observatory.demo.faults import FaultInjector
+from observatory.demo.formats import iso_date
 from observatory.demo.geography import Gazetteer
 from observatory.demo.population import ChunkPlan, Household, Person
 from observatory.demo.randomness import stream
@@ -17,6 +19,7 @@ from observatory.demo.tables import GROUND_TRUTH, Cell, SourceInfo, Table
 
 SERIALS_PER_CHUNK = 10_000
 TRUTH_KEY = f"{GROUND_TRUTH}.records"
+EVENTS_KEY = f"{GROUND_TRUTH}.kpi_events"
 
 
 class ChunkContext:
@@ -24,12 +27,15 @@ class ChunkContext:
 
     ``quality`` counts quality-rule failures that no record's own faults explain, by (source, dataset,
     rule, cause): a referral of a child whose recorded date of birth makes them an adult, say.
+    ``totals`` adds up true KPI quantities by (dataset, period start, measure) for ``kpi_monthly.csv``, and
+    ``population`` counts residents by (mid-year, ward, age band, sex) for the population estimates.
     """
 
     def __init__(
         self, plan: ChunkPlan, seed: int, reference_date: date, gazetteer: Gazetteer, faults: FaultInjector
     ) -> None:
         self.plan = plan
+        self.seed = seed
         self.on = reference_date
         self.gazetteer = gazetteer
         self.faults = faults
@@ -37,7 +43,18 @@ class ChunkContext:
         self.render_rng = stream(seed, "chunk", plan.index, "render")
         self.rows: dict[str, list[Sequence[Cell]]] = {}
         self.quality: Counter[tuple[str, str, str, str]] = Counter()
+        self.totals: Counter[tuple[str, str, str]] = Counter()
+        self.population: Counter[tuple[int, str, str, str]] = Counter()
+        self.households: list[Household] = []
         self._serials: dict[str, int] = {}
+
+    def stream(self, name: str) -> random.Random:
+        """The chunk's own random stream ``name`` (one per event generator, so each is independent)."""
+        return stream(self.seed, "chunk", self.plan.index, name)
+
+    def home_on(self, household: Household, day: date) -> int:
+        """The property ``household`` lived at on ``day``: its home, or before moving in its previous one."""
+        return household.property_index if household.moved_in <= day else household.previous_property_index
 
     def add(self, table: Table, row: Sequence[Cell]) -> None:
         self.rows.setdefault(table.key, []).append(row)
@@ -56,6 +73,22 @@ class ChunkContext:
         """A source row about ``person`` that holds no personal details, and its ground-truth row."""
         self.add(table, row)
         self.add_truth(linked_truth_row(table.source, table.dataset, key, person, faults))
+
+    def add_event(
+        self,
+        dataset: str,
+        key: str,
+        subject: str,
+        when: date | None,
+        end: date | None = None,
+        kind: str = "",
+        age_band: str = "",
+        outcome: str = "",
+        faults: Sequence[str] = (),
+    ) -> None:
+        """A row of ``kpi_events.csv``: an event or spell as its source row records it, with its faults."""
+        row = [dataset, key, subject, iso_date(when), iso_date(end), kind, age_band, outcome, ";".join(faults)]
+        self.rows.setdefault(EVENTS_KEY, []).append(row)
 
     def serial(self, name: str) -> int:
         """The next number of series ``name``, unique across all chunks."""

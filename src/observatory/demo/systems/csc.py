@@ -2,21 +2,23 @@
 
 Formats: forename and surname in separate columns, ISO dates, gender as the CIN census codes
 (1 male, 2 female), DfE ethnicity codes, NHS numbers without spaces, three address lines,
-contact phone in international form.
+contact phone in international form. Referrals and plans come from ``systems.csc_cases``: every child
+with a referral since the system's go-live (April 2019) or a plan open since then has a record.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from datetime import date
 from typing import Any
 
-from observatory.demo import codes, identifiers
-from observatory.demo.faults import ORPHAN_REFERENCE
+from observatory.demo import events, identifiers
+from observatory.demo.faults import DUPLICATE_ROW, ORPHAN_REFERENCE
 from observatory.demo.formats import iso_date
 from observatory.demo.population import Household, Person, age_at
-from observatory.demo.randomness import weighted
 from observatory.demo.records import DatasetRules, Draft
 from observatory.demo.systems.base import ChunkContext, System
+from observatory.demo.systems.csc_cases import CaseHistory, ChildrensCases
 from observatory.demo.tables import SourceInfo, Table
 
 CHILDREN = DatasetRules(
@@ -28,19 +30,17 @@ CHILDREN = DatasetRules(
 )
 ADULT_AT_REFERRAL = ("csc", "referrals", "under_18_at_referral", "dob_wrong")
 """A referral failing the under-18 rule because the child's recorded date of birth is wrong."""
-FAMILY_CHANCE = 0.06
-CHILD_CHANCE = 0.85
 
 
 def _child_key(ctx: ChunkContext) -> str:
     return f"CH{10_000_000 + ctx.serial('csc.children')}"
 
 
-def _child_of(ctx: ChunkContext, key: str) -> tuple[str, list[str]]:
-    """The child ID a referral or plan shows: ``key``, or for an orphan one no child row has."""
+def _child_of(ctx: ChunkContext, rng: random.Random, keys: list[str]) -> tuple[str, list[str]]:
+    """The child ID a referral or plan shows: one of ``keys``, or for an orphan one no child row has."""
     if ctx.faults.orphan():
         return _child_key(ctx), [ORPHAN_REFERENCE]
-    return key, []
+    return rng.choice(keys), []
 
 
 def _three_lines(lines: list[str]) -> list[str]:
@@ -104,21 +104,19 @@ class ChildrensSocialCare(System):
         )
 
     def drafts(self, households: list[Household], ctx: ChunkContext) -> list[Draft[Any]]:
-        rng = ctx.select_rng
+        cases = ChildrensCases(ctx.stream("csc.cases"), self.on).run(households)
+        since = events.history(self.on).records_from
         found: list[Draft[Any]] = []
         for household in households:
-            children = [p for p in household.members if p.age < 18]
-            if not children or rng.random() >= FAMILY_CHANCE:
-                continue
-            found += [
-                Draft.of(CHILDREN, child, None, household.address) for child in children if rng.random() < CHILD_CHANCE
-            ]
+            for person in household.members:
+                case = cases.get(person.person_id)
+                if case is not None and _exported(case, since):
+                    found.append(Draft.of(CHILDREN, person, case, household.address))
         return found
 
     def render(self, drafts: list[Draft[Any]], ctx: ChunkContext) -> None:
         children, referrals, plans = self.tables
         by_person: dict[str, list[str]] = {}
-        people: dict[str, Person] = {}
         born: dict[str, date | None] = {}
         for draft in drafts:
             person = draft.person
@@ -141,44 +139,53 @@ class ChildrensSocialCare(System):
             ]
             ctx.add_record(children, row, key, draft)
             by_person.setdefault(person.person_id, []).append(key)
-            people.setdefault(person.person_id, person)
-        for person_id, keys in by_person.items():
-            self._referrals_and_plans(ctx, people[person_id], keys, born, referrals, plans)
+        rng = ctx.stream("csc.records")
+        for draft in drafts:
+            keys = by_person.pop(draft.person.person_id, None)
+            if keys is not None:
+                self._referrals_and_plans(ctx, rng, draft.person, draft.payload, keys, born, referrals, plans)
 
     def _referrals_and_plans(
         self,
         ctx: ChunkContext,
+        rng: random.Random,
         person: Person,
+        case: CaseHistory,
         keys: list[str],
         born: dict[str, date | None],
         referrals: Table,
         plans: Table,
     ) -> None:
-        rng = ctx.render_rng
-        age_days = (self.on - person.dob).days
-        for _ in range(1 + (rng.random() < 0.3)):
+        since = events.history(self.on).records_from
+        for referral in case.referrals:
+            if referral.day < since:
+                continue
             key = f"RF{10_000_000 + ctx.serial('csc.referrals')}"
-            when = self.on - timedelta(days=rng.randrange(0, max(1, min(age_days, 3 * 365))))
-            child, faults = _child_of(ctx, rng.choice(keys))
+            child, faults = _child_of(ctx, rng, keys)
+            twice = ctx.faults.duplicate_event()
             recorded = born.get(child)
-            if recorded is not None and age_at(recorded, when) >= 18:
-                ctx.quality[ADULT_AT_REFERRAL] += 1
-            row = [
-                key,
-                child,
-                iso_date(when),
-                rng.choice(codes.REFERRAL_SOURCES),
-                rng.choice(codes.PRIMARY_NEEDS),
-                rng.choice(codes.REFERRAL_OUTCOMES),
-            ]
+            if recorded is not None and age_at(recorded, referral.day) >= 18:
+                ctx.quality[ADULT_AT_REFERRAL] += 2 if twice else 1
+            row = [key, child, iso_date(referral.day), referral.source, referral.need, referral.outcome]
+            if twice:
+                faults.append(DUPLICATE_ROW)
             ctx.add_linked(referrals, row, key, person, faults)
-        if rng.random() < 0.5:
+            if twice:
+                ctx.add(referrals, row)
+            ctx.add_event(
+                "csc.referrals", key, child, referral.day, kind=referral.source, outcome=referral.outcome, faults=faults
+            )
+        for plan in case.plans:
+            if plan.end is not None and plan.end < since:
+                continue
             key = f"PL{10_000_000 + ctx.serial('csc.plans')}"
-            kind = weighted(rng, codes.PLAN_TYPES, (60, 85, 100))
-            start = self.on - timedelta(days=rng.randrange(0, max(1, min(age_days, 2 * 365))))
-            end = start + timedelta(days=rng.randrange(60, 700)) if rng.random() < 0.4 else None
-            category = rng.choice(codes.ABUSE_CATEGORIES) if kind == "Child Protection Plan" else ""
-            child, faults = _child_of(ctx, rng.choice(keys))
-            end = ctx.faults.end_date(start, end if end and end < self.on else None, faults)
-            row = [key, child, kind, iso_date(start), iso_date(end), category]
+            child, faults = _child_of(ctx, rng, keys)
+            end = ctx.faults.end_date(plan.start, plan.end, faults)
+            row = [key, child, plan.kind, iso_date(plan.start), iso_date(end), plan.category]
             ctx.add_linked(plans, row, key, person, faults)
+            ctx.add_event("csc.plans", key, child, plan.start, end, kind=plan.kind, faults=faults)
+
+
+def _exported(case: CaseHistory, since: date) -> bool:
+    """Whether any of the case's referrals or plans is in the export (those from ``since``)."""
+    return any(r.day >= since for r in case.referrals) or any(p.end is None or p.end >= since for p in case.plans)

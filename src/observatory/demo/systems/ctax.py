@@ -1,4 +1,4 @@
-"""Council tax: live accounts by property with their liable parties (Windows-1252 CSV with a title block).
+"""Council tax: live accounts with their liable parties, and monthly instalments (Windows-1252 CSV, title block).
 
 The export comes from a Windows reports tool: Windows-1252 bytes, CRLF line ends, four lines of
 title before the header, apostrophes turned into ’ (byte 0x92) and charges in £ (byte 0xA3). One
@@ -18,6 +18,7 @@ from observatory.demo.population import Household
 from observatory.demo.randomness import cumulative, weighted
 from observatory.demo.records import DatasetRules, Draft
 from observatory.demo.systems.base import ChunkContext, System
+from observatory.demo.systems.ctax_payments import Instalments
 from observatory.demo.tables import SourceInfo, Table
 
 ACCOUNTS = DatasetRules("ctax", "accounts", dob_optional=True, optional_fields=("phone", "ni_number"))
@@ -87,6 +88,23 @@ class CouncilTax(System):
                     "",
                 ),
             ),
+            Table(
+                "ctax",
+                "payments",
+                "Council tax instalments and receipts",
+                "Every monthly instalment of every live account since April 2022: amount due, amount received in "
+                "the month and the year's arrears after it.",
+                "data/ctax/payments.csv",
+                ("Account Ref", "Year", "Instalment", "Due Date", "Amount Due", "Amount Received", "Balance"),
+                encoding="windows-1252",
+                line_end="\r\n",
+                preamble=(
+                    "Demo County Council",
+                    "Council Tax – Instalments and Receipts by Account",
+                    f"Report run {run} 06:40 – all amounts in £",
+                    "",
+                ),
+            ),
         )
 
     def drafts(self, households: list[Household], ctx: ChunkContext) -> list[Draft[Any]]:
@@ -111,7 +129,8 @@ class CouncilTax(System):
         return found
 
     def render(self, drafts: list[Draft[Any]], ctx: ChunkContext) -> None:
-        (accounts,) = self.tables
+        accounts, payments = self.tables
+        instalments = Instalments(ctx, payments)
         for draft in drafts:
             account: Account = draft.payload
             account.parties += 1
@@ -138,3 +157,6 @@ class CouncilTax(System):
                 phone if draft.has("phone") else "",
             ]
             ctx.add_record(accounts, row, key, draft)
+            if account.parties == 1 and not draft.is_duplicate:
+                instalments.account(account.reference, account.charge, account.liable_from)
+        instalments.close()

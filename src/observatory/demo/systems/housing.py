@@ -1,4 +1,7 @@
-"""Housing: the housing register (applications) and council tenancies (one XLSX workbook).
+"""Housing: the housing register (applications) and council tenancies (one XLSX workbook), and homelessness.
+
+Homelessness cases and placements in temporary accommodation come from another system as CSV files
+(``systems.homelessness``).
 
 Formats: title, first name and last name columns, dates as Excel date cells, sex M/F, spaced NI
 numbers (AB 12 34 56 C), two address lines plus town, phone numbers like (01632) 960123. At a
@@ -18,6 +21,7 @@ from observatory.demo.geography import Address
 from observatory.demo.population import Household
 from observatory.demo.records import DatasetRules, Draft
 from observatory.demo.systems.base import ChunkContext, System
+from observatory.demo.systems.homelessness import Homelessness
 from observatory.demo.tables import Cell, SourceInfo, Table
 
 APPLICATIONS = DatasetRules(
@@ -78,8 +82,9 @@ class Housing(System):
         title="Housing",
         system="Housing management system",
         owner="Head of Housing Services",
-        description="The housing register (applications for social housing) and current council tenancies. "
-        "Excel workbook exported by the housing team, one sheet per table.",
+        description="The housing register (applications for social housing) and current council tenancies, an "
+        "Excel workbook exported by the housing team, one sheet per table; and the homelessness case management "
+        "system's CSV exports of homelessness cases and placements in temporary accommodation.",
     )
 
     @property
@@ -138,6 +143,31 @@ class Housing(System):
                 ),
                 sheet="Tenancies",
             ),
+            Table(
+                "housing",
+                "homelessness",
+                "Homelessness cases",
+                "Households approaching the council as homeless or threatened with homelessness (H-CLIC): approach "
+                "date, household type, main reason, duty owed and the postcode of the last settled home.",
+                "data/housing/homelessness_cases.csv",
+                ("Case Ref", "Approach Date", "Household Type", "Main Reason", "Duty Owed", "Postcode"),
+            ),
+            Table(
+                "housing",
+                "temporary_accommodation",
+                "Placements in temporary accommodation",
+                "Every placement of a homeless household in temporary accommodation, with start and end dates and "
+                "the type of accommodation; a household that moves gets a new placement on the same case.",
+                "data/housing/temporary_accommodation.csv",
+                (
+                    "Placement Ref",
+                    "Case Ref",
+                    "Placement Start",
+                    "Placement End",
+                    "Accommodation Type",
+                    "Household Type",
+                ),
+            ),
         )
 
     def drafts(self, households: list[Household], ctx: ChunkContext) -> list[Draft[Any]]:
@@ -170,7 +200,8 @@ class Housing(System):
         return found
 
     def render(self, drafts: list[Draft[Any]], ctx: ChunkContext) -> None:
-        applications, tenancies = self.tables
+        applications, tenancies, cases, placements = self.tables
+        Homelessness(ctx, cases, placements).write(ctx.households)
         for draft in drafts:
             person = draft.person
             names: list[Cell] = [person.title, draft.forename, draft.surname, draft.dob, person.sex]

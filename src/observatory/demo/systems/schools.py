@@ -16,11 +16,13 @@ from datetime import date
 from typing import Any
 
 from observatory.demo import identifiers
+from observatory.demo.events import history
 from observatory.demo.formats import iso_date
 from observatory.demo.geography import PROPERTIES_PER_BLOCK
 from observatory.demo.places import SCHOOL_BASES
-from observatory.demo.population import Household, age_at
+from observatory.demo.population import Household, Person, age_at
 from observatory.demo.records import DatasetRules, Draft
+from observatory.demo.systems.attendance import write_attendance
 from observatory.demo.systems.base import ChunkContext, System
 from observatory.demo.tables import SourceInfo, Table
 
@@ -72,6 +74,13 @@ class SchoolCensus(System):
         "with their Unique Pupil Number.",
     )
 
+    def __init__(self, reference_date: date) -> None:
+        super().__init__(reference_date)
+        self.pupils: list[Person] = []
+        """The chunk's people with a UPN (on roll now or since 2021/22), set by ``drafts`` for ``render``."""
+        self.schools: dict[str, tuple[int, int]] = {}
+        """Each of those pupils' primary and secondary school (establishment numbers)."""
+
     @property
     def tables(self) -> tuple[Table, ...]:
         return (
@@ -104,19 +113,42 @@ class SchoolCensus(System):
                     "SENprovision",
                 ),
             ),
+            Table(
+                "schools",
+                "attendance",
+                "School attendance by pupil and month",
+                "Sessions possible and missed (authorised and unauthorised) per pupil and month since September "
+                "2021, for pupils in reception to year 11, including those who have since left.",
+                "data/schools/attendance.csv",
+                (
+                    "UPN",
+                    "LAEstab",
+                    "NCyearActual",
+                    "PeriodStart",
+                    "PossibleSessions",
+                    "AuthorisedAbsence",
+                    "UnauthorisedAbsence",
+                ),
+            ),
         )
 
     def drafts(self, households: list[Household], ctx: ChunkContext) -> list[Draft[Any]]:
         rng = ctx.select_rng
+        former = ctx.stream("schools.former")
+        first_year = history(self.on).attendance_from.year  # pupils who have left since still have a UPN
         cutoff = age_cutoff(self.on)
         start = cutoff.year
         serials: dict[int, int] = {}
         found: list[Draft[Any]] = []
+        self.pupils = []
+        self.schools = {}
         for household in households:
             block = household.property_index // PROPERTIES_PER_BLOCK
             for person in household.members:
                 year_group = person.age_on(cutoff) - 4
-                if not 0 <= year_group <= 13 or rng.random() >= (0.93 if year_group <= 11 else 0.45):
+                on_roll = 0 <= year_group <= 13 and rng.random() < (0.93 if year_group <= 11 else 0.45)
+                left = not on_roll and year_group > 11 and year_group - (start - first_year) <= 11
+                if not on_roll and not (left and former.random() < 0.93):
                     continue
                 entry = start - year_group
                 serial = serials.get(entry, 0)
@@ -126,6 +158,10 @@ class SchoolCensus(System):
                 person.upn = identifiers.upn(
                     2000 + ctx.plan.index % 2000, entry, ctx.plan.index // 2000 * SERIALS_PER_ENTRY_YEAR + serial
                 )
+                self.pupils.append(person)
+                self.schools[person.person_id] = (_school(block, False)[0], _school(block, True)[0])
+                if not on_roll:
+                    continue
                 estab, name = _school(block, secondary=year_group >= 7)
                 sen_roll = rng.random()
                 place = Place(
@@ -139,7 +175,8 @@ class SchoolCensus(System):
         return found
 
     def render(self, drafts: list[Draft[Any]], ctx: ChunkContext) -> None:
-        (pupils,) = self.tables
+        pupils, attendance = self.tables
+        write_attendance(ctx, self.pupils, attendance, self.schools)
         cutoff = age_cutoff(self.on)
         for draft in drafts:
             if draft.dob is not None and not MIN_AGE <= age_at(draft.dob, cutoff) <= MAX_AGE:

@@ -25,6 +25,7 @@ from observatory.platform import Observatory
 from observatory.web.auth import Need, Principal
 from observatory.web.cache import cached
 from observatory.web.render import NAV, is_api, page
+from observatory.web.routes.kpi_data import kpis_needing_attention
 from observatory.web.routes.quality import quality_overview
 from observatory.web.routes.runs import run_summary
 
@@ -119,6 +120,17 @@ def _quality(quality: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _kpis(obs: Observatory, who: Principal) -> dict[str, Any]:
+    """How many KPIs are defined and computed, and those needing attention (for roles that read KPIs)."""
+    if not who.allows("kpis.view"):
+        return {"kpis": None, "kpis_needing_attention": []}
+    found = kpis_needing_attention(obs)
+    return {
+        "kpis": {"defined": found["defined"], "computed": found["computed"]},
+        "kpis_needing_attention": found["needing_attention"],
+    }
+
+
 def home_data(obs: Observatory, who: Principal, quality: dict[str, Any] | None) -> dict[str, Any]:
     """The home page's data for ``who``; ``quality`` is the quality overview (None when the role may not see it)."""
     may_see_runs = who.allows("runs.view")
@@ -135,7 +147,7 @@ def home_data(obs: Observatory, who: Principal, quality: dict[str, Any] | None) 
         "runs_visible": may_see_runs,
         "latest_runs": _latest_runs(obs) if may_see_runs else [],
         "last_successful_run_at": _last_finished(obs),
-        "kpis_needing_attention": [],
+        **_kpis(obs, who),
         "links": _links(who),
     }
 

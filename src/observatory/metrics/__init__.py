@@ -1,0 +1,2 @@
+"""Governed KPIs: definitions, computation per period and breakdown, statistical process control, status,
+confidence and forecasts."""
