@@ -20,7 +20,7 @@ from observatory.metrics.forecast import Scenario, apply_scenario, forecast
 from observatory.metrics.periods import Period, next_start
 from observatory.metrics.run import compute_metrics
 from observatory.metrics.spc import assurance_text, variation_text
-from observatory.metrics.status import STATUS_TEXT
+from observatory.metrics.status import STATUS_TEXT, Assessment, needs_attention
 from observatory.metrics.store import StoredResult, latest_results, run_values, versions
 from observatory.metrics.units import show
 from observatory.platform import Observatory
@@ -68,8 +68,7 @@ def list_command(
     attention = [
         {"id": r["id"], "title": r["title"], "status": r["status"], "reasons": r["reasons"]}
         for r in rows
-        if r["status"] in ("off_track", "at_risk", "no_data")
-        or (r["status"] == "monitor" and r["spc"]["points"] and r["spc"]["points"][-1]["special_cause"])
+        if needs_attention(Assessment(r["status"], r["reasons"], r["signal"]))
     ]
     data = {"kpis": [_brief(r) for r in rows], "needing_attention": attention}
     emit(data, as_json, lambda: _render_list(data))
@@ -163,8 +162,7 @@ def _render_show(data: dict[str, Any]) -> None:
     table = Table(title="Latest 12 periods", title_justify="left")
     for column in ("period", "value", "mean", "lower", "upper", "signal"):
         table.add_column(column)
-    labels = {p["period"]: p for p in data["spc"]["points"]}
-    for point in list(labels.values())[-12:]:
+    for point in data["spc"]["points"][-12:]:
         table.add_row(
             point["period"],
             _num(point["value"]),

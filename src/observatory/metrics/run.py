@@ -270,6 +270,7 @@ def _summarise(
             "assurance": chart.assurance,
             "status": assessment.status,
             "reasons": assessment.reasons,
+            "signal": assessment.signal,
             "confidence": confidence_for(obs.meta, kpi.datasets).to_dict(),
             "caveats": caveats_for(obs.meta, kpi),
             "breakdowns": _breakdowns(item),

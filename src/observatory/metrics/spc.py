@@ -482,7 +482,7 @@ _ASSURANCE_TEXT: dict[str, str] = {
     "consistently_failing": "Consistently failing the target: the whole range of expected values misses it",
     "hit_and_miss": "Hit and miss: the target lies within the process limits, so it will be met only some of the time",
 }
-_RULE_TEXT: dict[str, str] = {
+RULE_TEXT: dict[str, str] = {  # the words for each rule, in reasons and descriptions
     "beyond_limits": "a point beyond the process limits",
     "shift": "a run of points on one side of the mean",
     "trend": "a run of points rising or falling",
@@ -523,7 +523,7 @@ def describe(result: SpcResult) -> str:
     elif latest.special_cause is None:
         text += "common cause variation, within the expected range."
     else:
-        reasons = " and ".join(_RULE_TEXT[rule] for rule in latest.rules)
+        reasons = " and ".join(RULE_TEXT[rule] for rule in latest.rules)
         text += f"{variation_text(result.variation)[0].lower()}{variation_text(result.variation)[1:]}, from {reasons}."
     if result.assurance is not None and latest.target is not None:
         wording = {

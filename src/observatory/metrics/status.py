@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from observatory.config.kpis import Metrics
-from observatory.metrics.spc import Polarity, SpcResult
+from observatory.metrics.spc import RULE_TEXT, Polarity, SpcResult
 
 Status = Literal["off_track", "at_risk", "no_data", "on_track", "monitor"]
 SEVERITY: tuple[Status, ...] = ("monitor", "on_track", "no_data", "at_risk", "off_track")
@@ -66,7 +66,7 @@ def assess(
     concern = cause == "concern"
     reasons: list[str] = []
     if signal and latest is not None:
-        rules = ", ".join(_RULE_TEXT[r] for r in latest.rules)
+        rules = ", ".join(RULE_TEXT[r] for r in latest.rules)
         kind = {"concern": "a concern", "improvement": "an improvement", "neutral": "a change"}[cause or "neutral"]
         reasons.append(f"The latest value shows special-cause variation, {kind} ({rules}).")
     if target is None or polarity == "neutral":
@@ -83,14 +83,6 @@ def assess(
     if concern:
         return Assessment("off_track", [missed, *reasons], signal)
     return Assessment("at_risk", [missed, *reasons], signal)
-
-
-_RULE_TEXT = {
-    "beyond_limits": "a point beyond the process limits",
-    "shift": "a run of points on one side of the mean",
-    "trend": "a run of points rising or falling",
-    "two_of_three": "two of three points close to a limit",
-}
 
 
 def worst(statuses: list[Status]) -> Status:

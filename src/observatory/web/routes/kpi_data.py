@@ -124,12 +124,6 @@ def hierarchy(metrics: Metrics) -> list[tuple[Kpi, int, str | None]]:
     return ordered
 
 
-def latest_signal(summary: Mapping[str, Any]) -> bool:
-    """Whether the latest point shows special-cause variation (as the status assessment reads it)."""
-    points = (summary.get("spc") or {}).get("points") or []
-    return bool(points) and points[-1].get("special_cause") is not None
-
-
 def _row(kpi: Kpi, depth: int, priority: str | None, result: StoredResult | None) -> dict[str, Any]:
     spec = kpi.spec
     row: dict[str, Any] = {
@@ -173,7 +167,7 @@ def _row(kpi: Kpi, depth: int, priority: str | None, result: StoredResult | None
         "assurance_label": ASSURANCE_LABELS.get(summary.get("assurance"), summary.get("assurance")),
         "status": result.status,
         "reasons": list(summary.get("reasons") or []),
-        "signal": latest_signal(summary),
+        "signal": bool(summary.get("signal")),
         "confidence": (summary.get("confidence") or {}).get("level"),
     }
 
